@@ -1,0 +1,81 @@
+"""omnicontext's channel-agnostic vocabulary.
+
+Pydantic v2 models, frozen, validated at the boundary: bad input raises
+:class:`omnicontext.errors.InvalidInput` naming the field, the value and why.
+
+>>> from omnicontext.model import Customer, Identity
+>>> Customer(id="cus_1", identities=[Identity(kind="phone", value="+442079460958")]).id
+'cus_1'
+"""
+
+from omnicontext.model.agent import Agent, SkillLevel
+from omnicontext.model.case import Case, CaseStatus, Checkpoint, Priority, allowed_transitions
+from omnicontext.model.channels import (
+    BUILTIN_CHANNELS,
+    Assurance,
+    Channel,
+    ChannelMode,
+    ChannelName,
+    ChannelProfile,
+    ChannelRegistry,
+    Visibility,
+    current_channels,
+    use_channels,
+)
+from omnicontext.model.customer import ContactConsent, Customer, Identity, IdentityKind
+from omnicontext.model.interaction import (
+    INTERACTION_TYPES,
+    Actor,
+    Assignment,
+    Call,
+    Direction,
+    Handoff,
+    Interaction,
+    InteractionBase,
+    Message,
+    Note,
+    StatusChange,
+    Survey,
+    interaction_json_schema,
+    parse_interaction,
+    parse_interaction_json,
+)
+
+__all__ = [
+    "BUILTIN_CHANNELS",
+    "INTERACTION_TYPES",
+    "Actor",
+    "Agent",
+    "Assignment",
+    "Assurance",
+    "Call",
+    "Case",
+    "CaseStatus",
+    "Channel",
+    "ChannelMode",
+    "ChannelName",
+    "ChannelProfile",
+    "ChannelRegistry",
+    "Checkpoint",
+    "ContactConsent",
+    "Customer",
+    "Direction",
+    "Handoff",
+    "Identity",
+    "IdentityKind",
+    "Interaction",
+    "InteractionBase",
+    "Message",
+    "Note",
+    "Priority",
+    "SkillLevel",
+    "StatusChange",
+    "Survey",
+    "Visibility",
+    "allowed_transitions",
+    "current_channels",
+    "interaction_json_schema",
+    "parse_interaction",
+    "parse_interaction_json",
+    "use_channels",
+]

@@ -1,0 +1,137 @@
+"""Cases: one customer issue, across every channel it travels."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated, ClassVar
+
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from omnicontext.errors import FieldError, InvalidTransition
+from omnicontext.model._base import Model
+from omnicontext.model._types import Id, Tags
+from omnicontext.model.channels import ChannelName
+
+__all__ = ["Case", "CaseStatus", "Checkpoint", "Priority"]
+
+
+class CaseStatus(enum.StrEnum):
+    """The case lifecycle: ``open`` -> ``pending`` / ``solved`` -> ``closed``.
+
+    Reopening is ``solved`` -> ``open``; ``closed`` is final.
+    """
+
+    OPEN = "open"
+    PENDING = "pending"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
+_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.OPEN: frozenset({CaseStatus.PENDING, CaseStatus.SOLVED}),
+    CaseStatus.PENDING: frozenset({CaseStatus.OPEN, CaseStatus.SOLVED}),
+    CaseStatus.SOLVED: frozenset({CaseStatus.OPEN, CaseStatus.CLOSED}),
+    CaseStatus.CLOSED: frozenset(),
+}
+
+
+def allowed_transitions(status: CaseStatus | str) -> frozenset[CaseStatus]:
+    """The statuses a case in ``status`` may move to.
+
+    >>> sorted(allowed_transitions("solved"))
+    [<CaseStatus.CLOSED: 'closed'>, <CaseStatus.OPEN: 'open'>]
+    """
+    return _TRANSITIONS[CaseStatus(status)]
+
+
+class Priority(enum.StrEnum):
+    """How urgent a case is."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Checkpoint(Model):
+    """A step of the customer's journey already done (identity verified, form
+    filled, photo uploaded), so they never repeat it on the next channel."""
+
+    _subject: ClassVar[str] = "checkpoint"
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    done_at: AwareDatetime
+    channel: ChannelName | None = None
+    """Where the step was done."""
+    detail: dict[str, str] = Field(default_factory=dict)
+    """Facts the step established (``{"order": "A-1001"}``); no secrets here."""
+
+
+class Case(Model):
+    """A customer's issue. One case spans every channel it is worked on.
+
+    >>> case = Case(id="case_1", customer_id="cus_1", subject="Card blocked")
+    >>> case.transition("solved").status
+    <CaseStatus.SOLVED: 'solved'>
+    >>> case.transition("closed")
+    Traceback (most recent call last):
+    ...
+    omnicontext.errors.InvalidTransition: invalid case: status='closed': cannot move ...
+    """
+
+    _subject: ClassVar[str] = "case"
+
+    id: Id
+    customer_id: Id
+    subject: Annotated[str, StringConstraints(max_length=1024)] = ""
+    status: CaseStatus = CaseStatus.OPEN
+    priority: Priority = Priority.NORMAL
+    tags: Tags = ()
+    intent: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    """What the customer wants, as a label (``"refund"``, ``"card_blocked"``)."""
+    checkpoints: tuple[Checkpoint, ...] = ()
+    created_at: AwareDatetime | None = None
+    version: Annotated[int, Field(ge=0, strict=True)] = 0
+
+    def transition(self, status: CaseStatus | str) -> Case:
+        """This case with a new status; an illegal move raises :class:`InvalidTransition`.
+
+        Moving to the current status is a no-op that returns the case itself.
+        """
+        try:
+            target = CaseStatus(status)
+        except ValueError:
+            raise InvalidTransition(
+                "case",
+                [FieldError("status", status, f"not one of {', '.join(CaseStatus)}")],
+            ) from None
+        if target is self.status:
+            return self
+        if target not in _TRANSITIONS[self.status]:
+            allowed = ", ".join(sorted(_TRANSITIONS[self.status])) or "nothing (final)"
+            raise InvalidTransition(
+                "case",
+                [
+                    FieldError(
+                        "status",
+                        target.value,
+                        f"cannot move from {self.status.value} to {target.value}; "
+                        f"allowed: {allowed}",
+                    )
+                ],
+            )
+        return self.model_copy(update={"status": target})
+
+    def with_checkpoint(self, checkpoint: Checkpoint) -> Case:
+        """This case with ``checkpoint`` recorded (replacing one of the same name)."""
+        kept = tuple(c for c in self.checkpoints if c.name != checkpoint.name)
+        return self.model_copy(update={"checkpoints": (*kept, checkpoint)})
+
+    def checkpoint(self, name: str) -> Checkpoint | None:
+        """The checkpoint called ``name``, or ``None`` if that step is not done."""
+        return next((c for c in self.checkpoints if c.name == name), None)
+
+    def pending_checkpoints(self, required: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+        """Which of the ``required`` step names are not done yet, in the given order."""
+        done = {c.name for c in self.checkpoints}
+        return tuple(n for n in required if n not in done)
