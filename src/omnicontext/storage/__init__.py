@@ -1,0 +1,37 @@
+"""Storage: the adapter protocols, two built-in stores, and ``open_store``.
+
+>>> from omnicontext.storage import open_store
+>>> store = open_store("memory://")
+>>> store.customers.count()
+0
+>>> store.close()
+"""
+
+from omnicontext.storage._open import ENTRY_POINT_GROUP, open_store, store_schemes
+from omnicontext.storage.memory import MemoryStore
+from omnicontext.storage.protocols import (
+    AppendResult,
+    CaseRepository,
+    CustomerRepository,
+    ErasureReport,
+    InteractionLog,
+    Page,
+    Store,
+)
+from omnicontext.storage.sqlite import SCHEMA_VERSION, SQLiteStore
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "SCHEMA_VERSION",
+    "AppendResult",
+    "CaseRepository",
+    "CustomerRepository",
+    "ErasureReport",
+    "InteractionLog",
+    "MemoryStore",
+    "Page",
+    "SQLiteStore",
+    "Store",
+    "open_store",
+    "store_schemes",
+]

@@ -1,0 +1,153 @@
+"""Helpers both built-in stores share: sort keys, cursors and argument checks.
+
+Third-party adapters may use them too; they are stable but not re-exported.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from omnicontext.errors import ConflictError, FieldError, InvalidInput
+from omnicontext.model import Case, Customer, Interaction, InteractionBase
+
+__all__ = [
+    "check_chunk_size",
+    "check_interaction",
+    "check_limit",
+    "check_range",
+    "decode_cursor",
+    "encode_cursor",
+    "stale_version",
+    "time_key",
+]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+MAX_LIMIT = 10_000
+
+
+def time_key(moment: datetime) -> int:
+    """Microseconds since the Unix epoch: one instant, whatever its offset.
+
+    >>> from datetime import datetime, timezone, timedelta
+    >>> a = datetime(2026, 1, 5, 10, tzinfo=timezone(timedelta(hours=1)))
+    >>> b = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+    >>> time_key(a) == time_key(b)
+    True
+    """
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def encode_cursor(key: tuple[int, str]) -> str:
+    """An opaque cursor for the position just after ``(time_key, id)``."""
+    raw = json.dumps([key[0], key[1]], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, str]:
+    """The ``(time_key, id)`` position inside ``cursor``; bad input raises ``InvalidInput``."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value: Any = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if (
+            isinstance(value, list)
+            and len(value) == 2
+            and isinstance(value[0], int)
+            and isinstance(value[1], str)
+        ):
+            return value[0], value[1]
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        pass
+    raise InvalidInput(
+        "cursor", [FieldError("cursor", cursor, "not a cursor this store produced")]
+    )
+
+
+def check_limit(limit: int) -> None:
+    """Reject page sizes outside 1..10,000."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(
+            "page request", [FieldError("limit", limit, f"must be an integer 1..{MAX_LIMIT}")]
+        )
+
+
+def check_chunk_size(chunk_size: int) -> None:
+    """Reject chunk sizes outside 1..10,000."""
+    if (
+        isinstance(chunk_size, bool)
+        or not isinstance(chunk_size, int)
+        or not 1 <= chunk_size <= MAX_LIMIT
+    ):
+        raise InvalidInput(
+            "scan", [FieldError("chunk_size", chunk_size, f"must be an integer 1..{MAX_LIMIT}")]
+        )
+
+
+def check_range(start: datetime | None, end: datetime | None) -> tuple[int | None, int | None]:
+    """Time keys of a half-open ``[start, end)`` range; naive bounds are rejected."""
+    keys: list[int | None] = []
+    for name, moment in (("start", start), ("end", end)):
+        if moment is None:
+            keys.append(None)
+            continue
+        if not isinstance(moment, datetime) or moment.utcoffset() is None:
+            raise InvalidInput(
+                "scan",
+                [FieldError(name, moment, "a timezone-aware datetime is required")],
+            )
+        keys.append(time_key(moment))
+    lo, hi = keys
+    if lo is not None and hi is not None and hi < lo:
+        raise InvalidInput("scan", [FieldError("end", end, "is before start")])
+    return lo, hi
+
+
+def check_interaction(value: object) -> Interaction:
+    """Reject anything that is not an interaction model (a dict, say)."""
+    if not isinstance(value, InteractionBase):
+        raise InvalidInput(
+            "interaction",
+            [
+                FieldError(
+                    "interaction",
+                    type(value).__name__,
+                    "expected an Interaction model; parse dicts with parse_interaction()",
+                )
+            ],
+        )
+    return cast(Interaction, value)
+
+
+def check_document(value: object, expected: type[Customer] | type[Case]) -> None:
+    """Reject a save of something that is not the expected model."""
+    if not isinstance(value, expected):
+        kind = expected.__name__.lower()
+        raise InvalidInput(
+            kind, [FieldError(kind, type(value).__name__, f"expected a {expected.__name__}")]
+        )
+
+
+def stale_version(kind: str, id: str, given: int, stored: int | None) -> ConflictError:
+    """The conflict raised when a save's version does not match the stored one."""
+    if stored is None:
+        why = f"{kind} {id!r} is not stored yet, so its version must be 0, not {given}"
+    else:
+        why = (
+            f"{kind} {id!r} was saved by someone else: stored version is {stored}, "
+            f"this copy has version {given}; reload it and apply the change again"
+        )
+    return ConflictError(why, kind=kind, id=id)
+
+
+def duplicate_content(id: str) -> ConflictError:
+    """The conflict raised when an interaction id is reused with other content."""
+    return ConflictError(
+        f"interaction {id!r} already exists with different content; interactions are "
+        "immutable, so a correction needs a new id",
+        kind="interaction",
+        id=id,
+    )

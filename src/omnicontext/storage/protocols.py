@@ -1,0 +1,239 @@
+"""The storage contract: what a store adapter implements.
+
+A :class:`Store` bundles three narrow repositories, :class:`CustomerRepository`,
+:class:`CaseRepository` and the append-only :class:`InteractionLog`, with
+transactions and data-protection erasure. Code that needs only one of them
+should ask for that one (a KPI calculator takes an ``InteractionLog``).
+
+The contract, checked for every adapter by :mod:`omnicontext.testing`:
+
+* appending an interaction whose id exists is a no-op when the content is
+  identical and a :class:`~omnicontext.errors.ConflictError` when it differs;
+  a batch append is all or nothing;
+* saving a customer or case with a stale ``version`` raises ``ConflictError``
+  (optimistic concurrency); nothing is silently overwritten;
+* timelines come back ordered by time, ties broken by id, in pages;
+* a time-range scan streams interactions in chunks, never the whole log;
+* ``erase_customer`` removes every record of a customer in one transaction;
+* writes inside ``with store.transaction():`` land together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar, runtime_checkable
+
+import attrs
+
+from omnicontext.model import Case, Customer, Identity, Interaction
+
+__all__ = [
+    "AppendResult",
+    "CaseRepository",
+    "CustomerRepository",
+    "ErasureReport",
+    "InteractionLog",
+    "Page",
+    "Store",
+]
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of an ordered result.
+
+    Pass ``next_cursor`` back to get the following page; it is ``None`` on the
+    last page. Cursors are opaque strings, valid for the store that made them.
+    """
+
+    items: tuple[T, ...]
+    next_cursor: str | None = None
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@attrs.frozen
+class AppendResult:
+    """What a batch append did: how many records were new and how many were
+    exact repeats of records already stored (and so skipped)."""
+
+    added: int
+    duplicates: int
+
+
+@attrs.frozen
+class ErasureReport:
+    """What ``erase_customer`` removed, by sort of record."""
+
+    customer_id: str
+    customers: int
+    identities: int
+    cases: int
+    interactions: int
+
+    @property
+    def total(self) -> int:
+        """All records removed."""
+        return self.customers + self.identities + self.cases + self.interactions
+
+
+@runtime_checkable
+class CustomerRepository(Protocol):
+    """Customer documents, looked up by id or by any of their identities."""
+
+    def get(self, customer_id: str) -> Customer:
+        """The customer, or :class:`~omnicontext.errors.NotFound`."""
+        ...
+
+    def save(self, customer: Customer) -> Customer:
+        """Store ``customer`` and return it with ``version`` increased by one.
+
+        ``customer.version`` must equal the stored version (``0`` for a new
+        customer); otherwise :class:`~omnicontext.errors.ConflictError`.
+        """
+        ...
+
+    def find_by_identity(self, identity: Identity | str) -> list[Customer]:
+        """Customers holding ``identity`` (or its :attr:`~Identity.key`), sorted by id.
+
+        Usually one; several when an identifier is shared (a family phone).
+        """
+        ...
+
+    def count(self) -> int:
+        """How many customers are stored."""
+        ...
+
+
+@runtime_checkable
+class CaseRepository(Protocol):
+    """Case documents."""
+
+    def get(self, case_id: str) -> Case:
+        """The case, or :class:`~omnicontext.errors.NotFound`."""
+        ...
+
+    def save(self, case: Case) -> Case:
+        """Store ``case`` and return it with ``version`` increased by one.
+
+        Same optimistic-concurrency rule as :meth:`CustomerRepository.save`.
+        """
+        ...
+
+    def for_customer(self, customer_id: str) -> list[Case]:
+        """The customer's cases, sorted by id."""
+        ...
+
+
+@runtime_checkable
+class InteractionLog(Protocol):
+    """The append-only log of interactions."""
+
+    def append(self, interaction: Interaction) -> bool:
+        """Append one interaction; ``True`` if added, ``False`` if an identical
+        record with that id was already there. Different content under an
+        existing id raises :class:`~omnicontext.errors.ConflictError`."""
+        ...
+
+    def append_many(self, interactions: Iterable[Interaction]) -> AppendResult:
+        """Append a batch, all or nothing: one conflict and nothing is written."""
+        ...
+
+    def get(self, interaction_id: str) -> Interaction:
+        """The interaction, or :class:`~omnicontext.errors.NotFound`."""
+        ...
+
+    def customer_timeline(
+        self,
+        customer_id: str,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+        newest_first: bool = False,
+    ) -> Page[Interaction]:
+        """A customer's interactions on every channel, by time then id, paged."""
+        ...
+
+    def case_timeline(
+        self,
+        case_id: str,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+        newest_first: bool = False,
+    ) -> Page[Interaction]:
+        """A case's interactions on every channel, by time then id, paged."""
+        ...
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[Interaction]]:
+        """Interactions with ``start <= occurred_at < end``, by time then id,
+        in chunks of at most ``chunk_size``; memory stays bounded by one chunk."""
+        ...
+
+    def count(self) -> int:
+        """How many interactions are stored."""
+        ...
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A whole store: the three repositories, transactions and erasure.
+
+    Stores are context managers; leaving the ``with`` block closes them.
+    """
+
+    @property
+    def customers(self) -> CustomerRepository:
+        """Customer documents."""
+        ...
+
+    @property
+    def cases(self) -> CaseRepository:
+        """Case documents."""
+        ...
+
+    @property
+    def interactions(self) -> InteractionLog:
+        """The interaction log."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """A block whose writes land together or not at all.
+
+        Nested blocks join the outermost one. An exception leaving the
+        outermost block rolls every write in it back, then propagates.
+        """
+        ...
+
+    def erase_customer(self, customer_id: str) -> ErasureReport:
+        """Remove every record of a customer, in one transaction.
+
+        Removes the customer document and its identities, its cases, every
+        interaction carrying its ``customer_id`` or one of its case ids, and
+        unresolved interactions that arrived with one of its identities when no
+        other customer holds that identity. Erasing an unknown customer removes
+        nothing and reports zeros.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release the store's resources. Using it afterwards raises ``StoreError``."""
+        ...
+
+    def __enter__(self) -> Store: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...

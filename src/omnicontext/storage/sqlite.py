@@ -1,0 +1,560 @@
+"""``SQLiteStore``: the storage contract in one SQLite file (standard library only).
+
+WAL journaling, so readers never block the writer; indexes for a customer's and
+a case's timeline and for time-range scans; a schema version kept in
+``PRAGMA user_version`` with forward-only migrations; ``secure_delete`` so
+erased records are overwritten, not just unlinked. Several processes may open
+the same file: every write is one ``BEGIN IMMEDIATE`` transaction, and the
+optimistic version check runs inside it, so two processes saving the same
+customer cannot both win.
+
+>>> from omnicontext.storage import open_store
+>>> with open_store("sqlite:///:memory:") as store:
+...     store.interactions.count()
+0
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final, Self
+
+from omnicontext.errors import NotFound, SchemaVersionError, StoreError
+from omnicontext.model import Case, Customer, Identity, Interaction
+from omnicontext.model.channels import CONTEXT_KEY
+from omnicontext.model.interaction import parse_interactions_json_array
+from omnicontext.storage._common import (
+    check_chunk_size,
+    check_document,
+    check_interaction,
+    check_limit,
+    check_range,
+    decode_cursor,
+    duplicate_content,
+    encode_cursor,
+    stale_version,
+    time_key,
+)
+from omnicontext.storage.protocols import AppendResult, ErasureReport, Page
+
+__all__ = ["SCHEMA_VERSION", "SQLiteStore"]
+
+_TRUSTED: Final = {CONTEXT_KEY: None}
+_IN_CHUNK = 500  # ids per "IN (...)" query, well under SQLite's variable limit
+
+# Each entry migrates the schema from version i to i + 1. Append, never edit.
+_MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    (
+        """CREATE TABLE customers (
+            id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            doc TEXT NOT NULL)""",
+        """CREATE TABLE customer_identities (
+            key TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            PRIMARY KEY (key, customer_id)) WITHOUT ROWID""",
+        "CREATE INDEX ix_identities_customer ON customer_identities (customer_id)",
+        """CREATE TABLE cases (
+            id TEXT PRIMARY KEY,
+            customer_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            doc TEXT NOT NULL)""",
+        "CREATE INDEX ix_cases_customer ON cases (customer_id, id)",
+        """CREATE TABLE interactions (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            ts INTEGER NOT NULL,
+            customer_id TEXT,
+            case_id TEXT,
+            identity_key TEXT,
+            doc TEXT NOT NULL)""",
+        """CREATE INDEX ix_interactions_customer ON interactions (customer_id, ts, id)
+            WHERE customer_id IS NOT NULL""",
+        """CREATE INDEX ix_interactions_case ON interactions (case_id, ts, id)
+            WHERE case_id IS NOT NULL""",
+        "CREATE INDEX ix_interactions_time ON interactions (ts, id)",
+        """CREATE INDEX ix_interactions_unresolved ON interactions (identity_key)
+            WHERE customer_id IS NULL AND identity_key IS NOT NULL""",
+    ),
+)
+
+SCHEMA_VERSION: Final = len(_MIGRATIONS)
+"""The schema version this release writes (``PRAGMA user_version``)."""
+
+
+def _chunks(items: Sequence[str], size: int = _IN_CHUNK) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def _path_from_url(url: str) -> str:
+    if not url.lower().startswith("sqlite://"):
+        raise StoreError(f"not a sqlite URL: url={url!r}")
+    rest = url[len("sqlite://") :]
+    if "?" in rest:
+        raise StoreError(f"sqlite URLs take no options: url={url!r}")
+    if rest in ("", "/", "/:memory:"):
+        return ":memory:"
+    if not rest.startswith("/"):
+        raise StoreError(
+            f"expected sqlite:///relative/path.db or sqlite:////absolute/path.db: url={url!r}"
+        )
+    return rest[1:]
+
+
+class _Customers:
+    def __init__(self, store: SQLiteStore) -> None:
+        self._s = store
+
+    def get(self, customer_id: str) -> Customer:
+        row = self._s._one("SELECT doc FROM customers WHERE id = ?", (customer_id,))
+        if row is None:
+            raise NotFound("customer", customer_id)
+        return Customer.model_validate_json(row[0], context=_TRUSTED)
+
+    def save(self, customer: Customer) -> Customer:
+        check_document(customer, Customer)
+        with self._s._write() as db:
+            row = db.execute(
+                "SELECT version FROM customers WHERE id = ?", (customer.id,)
+            ).fetchone()
+            stored = None if row is None else int(row[0])
+            if customer.version != (stored or 0):
+                raise stale_version("customer", customer.id, customer.version, stored)
+            new = customer.model_copy(update={"version": customer.version + 1})
+            db.execute(
+                "INSERT INTO customers (id, version, doc) VALUES (?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc",
+                (new.id, new.version, new.to_json()),
+            )
+            db.execute("DELETE FROM customer_identities WHERE customer_id = ?", (new.id,))
+            db.executemany(
+                "INSERT INTO customer_identities (key, customer_id) VALUES (?, ?)",
+                [(ident.key, new.id) for ident in new.identities],
+            )
+            return new
+
+    def find_by_identity(self, identity: Identity | str) -> list[Customer]:
+        key = identity.key if isinstance(identity, Identity) else identity
+        rows = self._s._all(
+            "SELECT c.doc FROM customer_identities i JOIN customers c ON c.id = i.customer_id "
+            "WHERE i.key = ? ORDER BY c.id",
+            (key,),
+        )
+        return [Customer.model_validate_json(r[0], context=_TRUSTED) for r in rows]
+
+    def count(self) -> int:
+        row = self._s._one("SELECT COUNT(*) FROM customers", ())
+        return int(row[0]) if row else 0
+
+
+class _Cases:
+    def __init__(self, store: SQLiteStore) -> None:
+        self._s = store
+
+    def get(self, case_id: str) -> Case:
+        row = self._s._one("SELECT doc FROM cases WHERE id = ?", (case_id,))
+        if row is None:
+            raise NotFound("case", case_id)
+        return Case.model_validate_json(row[0], context=_TRUSTED)
+
+    def save(self, case: Case) -> Case:
+        check_document(case, Case)
+        with self._s._write() as db:
+            row = db.execute("SELECT version FROM cases WHERE id = ?", (case.id,)).fetchone()
+            stored = None if row is None else int(row[0])
+            if case.version != (stored or 0):
+                raise stale_version("case", case.id, case.version, stored)
+            new = case.model_copy(update={"version": case.version + 1})
+            db.execute(
+                "INSERT INTO cases (id, customer_id, version, doc) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, "
+                "version = excluded.version, doc = excluded.doc",
+                (new.id, new.customer_id, new.version, new.to_json()),
+            )
+            return new
+
+    def for_customer(self, customer_id: str) -> list[Case]:
+        rows = self._s._all(
+            "SELECT doc FROM cases WHERE customer_id = ? ORDER BY id", (customer_id,)
+        )
+        return [Case.model_validate_json(r[0], context=_TRUSTED) for r in rows]
+
+
+def _parse_docs(docs: Sequence[str]) -> list[Interaction]:
+    if not docs:
+        return []
+    return parse_interactions_json_array("[" + ",".join(docs) + "]")
+
+
+class _Interactions:
+    def __init__(self, store: SQLiteStore) -> None:
+        self._s = store
+
+    def append(self, interaction: Interaction) -> bool:
+        return self.append_many([interaction]).added == 1
+
+    def append_many(self, interactions: Iterable[Interaction]) -> AppendResult:
+        rows: list[tuple[str, int, str | None, str | None, str | None, str]] = []
+        texts: dict[str, str] = {}
+        duplicates = 0
+        for raw in interactions:
+            item = check_interaction(raw)
+            text = item.to_json()
+            previous = texts.get(item.id)
+            if previous is None:
+                texts[item.id] = text
+                ident = None if item.identity is None else item.identity.key
+                rows.append(
+                    (
+                        item.id,
+                        time_key(item.occurred_at),
+                        item.customer_id,
+                        item.case_id,
+                        ident,
+                        text,
+                    )
+                )
+            elif previous == text:
+                duplicates += 1
+            else:
+                raise duplicate_content(item.id)
+        if not rows:
+            return AppendResult(added=0, duplicates=duplicates)
+        with self._s._write() as db:
+            cursor = db.executemany(
+                "INSERT OR IGNORE INTO interactions "
+                "(id, ts, customer_id, case_id, identity_key, doc) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            added = cursor.rowcount
+            if added < len(rows):
+                # Some ids were there already: each must hold exactly this content.
+                ids = list(texts)
+                for part in _chunks(ids):
+                    for id_, doc in db.execute(
+                        f"SELECT id, doc FROM interactions WHERE id IN ({_marks(len(part))})",
+                        part,
+                    ):
+                        if doc != texts[id_]:
+                            raise duplicate_content(id_)
+            return AppendResult(added=added, duplicates=duplicates + len(rows) - added)
+
+    def get(self, interaction_id: str) -> Interaction:
+        row = self._s._one("SELECT doc FROM interactions WHERE id = ?", (interaction_id,))
+        if row is None:
+            raise NotFound("interaction", interaction_id)
+        return _parse_docs([row[0]])[0]
+
+    def _timeline(
+        self,
+        column: str,
+        owner: str,
+        limit: int,
+        cursor: str | None,
+        newest_first: bool,
+    ) -> Page[Interaction]:
+        check_limit(limit)
+        after = decode_cursor(cursor) if cursor is not None else None
+        op, order = ("<", "DESC") if newest_first else (">", "ASC")
+        sql = f"SELECT ts, id, doc FROM interactions WHERE {column} = ?"
+        params: list[Any] = [owner]
+        if after is not None:
+            sql += f" AND (ts, id) {op} (?, ?)"
+            params += [after[0], after[1]]
+        sql += f" ORDER BY ts {order}, id {order} LIMIT ?"
+        params.append(limit + 1)
+        rows = self._s._all(sql, params)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = tuple(_parse_docs([r[2] for r in rows]))
+        next_cursor = encode_cursor((rows[-1][0], rows[-1][1])) if more else None
+        return Page(items=items, next_cursor=next_cursor)
+
+    def customer_timeline(
+        self,
+        customer_id: str,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+        newest_first: bool = False,
+    ) -> Page[Interaction]:
+        return self._timeline("customer_id", customer_id, limit, cursor, newest_first)
+
+    def case_timeline(
+        self,
+        case_id: str,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+        newest_first: bool = False,
+    ) -> Page[Interaction]:
+        return self._timeline("case_id", case_id, limit, cursor, newest_first)
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[Interaction]]:
+        lo, hi = check_range(start, end)
+        check_chunk_size(chunk_size)
+        return self._scan(lo, hi, chunk_size)
+
+    def _scan(
+        self, lo: int | None, hi: int | None, chunk_size: int
+    ) -> Iterator[Sequence[Interaction]]:
+        after: tuple[int, str] | None = None
+        while True:
+            sql = "SELECT ts, id, doc FROM interactions WHERE 1"
+            params: list[Any] = []
+            if after is not None:
+                sql += " AND (ts, id) > (?, ?)"
+                params += [after[0], after[1]]
+            elif lo is not None:
+                sql += " AND ts >= ?"
+                params.append(lo)
+            if hi is not None:
+                sql += " AND ts < ?"
+                params.append(hi)
+            sql += " ORDER BY ts, id LIMIT ?"
+            params.append(chunk_size)
+            rows = self._s._all(sql, params)
+            if not rows:
+                return
+            yield _parse_docs([r[2] for r in rows])
+            if len(rows) < chunk_size:
+                return
+            after = (rows[-1][0], rows[-1][1])
+
+    def count(self) -> int:
+        row = self._s._one("SELECT COUNT(*) FROM interactions", ())
+        return int(row[0]) if row else 0
+
+
+class SQLiteStore:
+    """The storage contract in a SQLite database file.
+
+    ``path`` is a file path (created with its schema if missing) or
+    ``":memory:"``. ``timeout`` is how many seconds a write waits for another
+    process's write to finish before giving up with ``StoreError``.
+    Open one directly or with ``open_store("sqlite:///path/to.db")``.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
+        self.path = str(path)
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._closed = False
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open SQLite database path={self.path!r}: {exc}") from exc
+        try:
+            self._configure()
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+        self._customers = _Customers(self)
+        self._cases = _Cases(self)
+        self._interactions = _Interactions(self)
+
+    @classmethod
+    def from_url(cls, url: str) -> SQLiteStore:
+        """Open ``sqlite:///relative.db``, ``sqlite:////absolute.db`` or
+        ``sqlite:///:memory:`` (the entry point ``open_store`` uses)."""
+        return cls(_path_from_url(url))
+
+    def _configure(self) -> None:
+        try:
+            if self.path != ":memory:":
+                mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()
+                if mode is None or str(mode[0]).lower() != "wal":
+                    raise StoreError(f"cannot switch {self.path!r} to WAL journaling")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA secure_delete = ON")
+            self._db.execute("PRAGMA cache_size = -65536")
+            self._db.execute("PRAGMA temp_store = MEMORY")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot use SQLite database path={self.path!r}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        with self._write() as db:
+            current = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if current > SCHEMA_VERSION:
+                raise SchemaVersionError(
+                    f"database path={self.path!r} has schema version {current}, newer than "
+                    f"{SCHEMA_VERSION} which this omnicontext writes; upgrade omnicontext"
+                )
+            for version in range(current, SCHEMA_VERSION):
+                for statement in _MIGRATIONS[version]:
+                    db.execute(statement)
+            if current != SCHEMA_VERSION:
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        row = self._one("PRAGMA user_version", ())
+        return int(row[0]) if row else 0
+
+    # -- the Store protocol -------------------------------------------------
+
+    @property
+    def customers(self) -> _Customers:
+        """Customer documents."""
+        return self._customers
+
+    @property
+    def cases(self) -> _Cases:
+        """Case documents."""
+        return self._cases
+
+    @property
+    def interactions(self) -> _Interactions:
+        """The interaction log."""
+        return self._interactions
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Writes inside land together or not at all; nested blocks join the outer one."""
+        with self._write():
+            yield
+
+    def erase_customer(self, customer_id: str) -> ErasureReport:
+        """Remove every record of a customer in one transaction (see the protocol).
+
+        With ``secure_delete`` the freed pages are overwritten, and outside an
+        enclosing transaction the WAL is checkpointed so no copy lingers there.
+        """
+        outermost = self._depth == 0
+        with self._write() as db:
+            found = db.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone()
+            case_ids = [
+                r[0]
+                for r in db.execute("SELECT id FROM cases WHERE customer_id = ?", (customer_id,))
+            ]
+            sole_keys = [
+                r[0]
+                for r in db.execute(
+                    "SELECT key FROM customer_identities WHERE customer_id = ? AND key NOT IN "
+                    "(SELECT key FROM customer_identities WHERE customer_id != ?)",
+                    (customer_id, customer_id),
+                )
+            ]
+            identities = db.execute(
+                "SELECT COUNT(*) FROM customer_identities WHERE customer_id = ?", (customer_id,)
+            ).fetchone()[0]
+            removed = db.execute(
+                "DELETE FROM interactions WHERE customer_id = ?", (customer_id,)
+            ).rowcount
+            for part in _chunks(case_ids):
+                removed += db.execute(
+                    f"DELETE FROM interactions WHERE case_id IN ({_marks(len(part))})", part
+                ).rowcount
+            for part in _chunks(sole_keys):
+                removed += db.execute(
+                    "DELETE FROM interactions WHERE customer_id IS NULL AND identity_key IN "
+                    f"({_marks(len(part))})",
+                    part,
+                ).rowcount
+            db.execute("DELETE FROM cases WHERE customer_id = ?", (customer_id,))
+            db.execute("DELETE FROM customer_identities WHERE customer_id = ?", (customer_id,))
+            db.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
+        if outermost and self.path != ":memory:":
+            self._one("PRAGMA wal_checkpoint(TRUNCATE)", ())
+        return ErasureReport(
+            customer_id=customer_id,
+            customers=int(found is not None),
+            identities=int(identities),
+            cases=len(case_ids),
+            interactions=removed,
+        )
+
+    def close(self) -> None:
+        """Close the connection; later use raises ``StoreError``. Safe to call twice."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- internals ------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"the store path={self.path!r} is closed")
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``), or join the open one."""
+        with self._lock:
+            self._check_open()
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._db
+                finally:
+                    self._depth -= 1
+                return
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot start a write on path={self.path!r}: {exc}") from exc
+            self._depth = 1
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                self._abort()
+                raise StoreError(f"SQLite error on path={self.path!r}: {exc}") from exc
+            except BaseException:
+                self._abort()
+                raise
+            self._depth = 0
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._abort()
+                raise StoreError(f"commit failed on path={self.path!r}: {exc}") from exc
+
+    def _abort(self) -> None:
+        self._depth = 0
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    def _one(self, sql: str, params: Sequence[Any]) -> Any:
+        with self._lock:
+            self._check_open()
+            try:
+                return self._db.execute(sql, params).fetchone()
+            except sqlite3.Error as exc:
+                raise StoreError(f"SQLite error on path={self.path!r}: {exc}") from exc
+
+    def _all(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        with self._lock:
+            self._check_open()
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"SQLite error on path={self.path!r}: {exc}") from exc
