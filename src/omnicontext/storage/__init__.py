@@ -8,6 +8,7 @@
 """
 
 from omnicontext.storage._open import ENTRY_POINT_GROUP, open_store, store_schemes
+from omnicontext.storage.importer import ImportReport, RejectedLine, import_jsonl, read_jsonl
 from omnicontext.storage.memory import MemoryStore
 from omnicontext.storage.protocols import (
     AppendResult,
@@ -27,11 +28,15 @@ __all__ = [
     "CaseRepository",
     "CustomerRepository",
     "ErasureReport",
+    "ImportReport",
     "InteractionLog",
     "MemoryStore",
     "Page",
+    "RejectedLine",
     "SQLiteStore",
     "Store",
+    "import_jsonl",
     "open_store",
+    "read_jsonl",
     "store_schemes",
 ]
