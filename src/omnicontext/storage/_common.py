@@ -21,6 +21,7 @@ __all__ = [
     "check_range",
     "decode_cursor",
     "encode_cursor",
+    "same_content",
     "stale_version",
     "time_key",
 ]
@@ -141,6 +142,15 @@ def stale_version(kind: str, id: str, given: int, stored: int | None) -> Conflic
             f"this copy has version {given}; reload it and apply the change again"
         )
     return ConflictError(why, kind=kind, id=id)
+
+
+def same_content(a: object, a_json: str, b: object, b_json: str) -> bool:
+    """Whether two records with one id hold the same content.
+
+    Equal canonical JSON is the fast answer; otherwise the models are compared,
+    so one instant written with another UTC offset is still the same content.
+    """
+    return a_json == b_json or a == b
 
 
 def duplicate_content(id: str) -> ConflictError:

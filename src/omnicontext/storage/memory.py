@@ -31,6 +31,7 @@ from omnicontext.storage._common import (
     decode_cursor,
     duplicate_content,
     encode_cursor,
+    same_content,
     stale_version,
     time_key,
 )
@@ -180,11 +181,10 @@ class _Interactions:
             for item in batch:
                 text = item.to_json()
                 known = self._s._interactions.get(item.id)
-                seen = fresh.get(item.id)
-                previous = known[2] if known is not None else (seen[1] if seen else None)
+                previous = (known[1], known[2]) if known is not None else fresh.get(item.id)
                 if previous is None:
                     fresh[item.id] = (item, text)
-                elif previous == text:
+                elif same_content(previous[0], previous[1], item, text):
                     duplicates += 1
                 else:
                     raise duplicate_content(item.id)

@@ -38,6 +38,7 @@ from omnicontext.storage._common import (
     decode_cursor,
     duplicate_content,
     encode_cursor,
+    same_content,
     stale_version,
     time_key,
 )
@@ -206,14 +207,14 @@ class _Interactions:
 
     def append_many(self, interactions: Iterable[Interaction]) -> AppendResult:
         rows: list[tuple[str, int, str | None, str | None, str | None, str]] = []
-        texts: dict[str, str] = {}
+        texts: dict[str, tuple[Interaction, str]] = {}
         duplicates = 0
         for raw in interactions:
             item = check_interaction(raw)
             text = item.to_json()
             previous = texts.get(item.id)
             if previous is None:
-                texts[item.id] = text
+                texts[item.id] = (item, text)
                 ident = None if item.identity is None else item.identity.key
                 rows.append(
                     (
@@ -225,7 +226,7 @@ class _Interactions:
                         text,
                     )
                 )
-            elif previous == text:
+            elif same_content(previous[0], previous[1], item, text):
                 duplicates += 1
             else:
                 raise duplicate_content(item.id)
@@ -246,7 +247,8 @@ class _Interactions:
                         f"SELECT id, doc FROM interactions WHERE id IN ({_marks(len(part))})",
                         part,
                     ):
-                        if doc != texts[id_]:
+                        item, text = texts[id_]
+                        if doc != text and _parse_docs([doc])[0] != item:
                             raise duplicate_content(id_)
             return AppendResult(added=added, duplicates=duplicates + len(rows) - added)
 

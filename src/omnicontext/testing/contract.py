@@ -1,0 +1,767 @@
+"""The store conformance kit: one contract, run on every adapter.
+
+Subclass :class:`StoreContract` in a test module, name the subclass
+``Test...`` so pytest collects it, and supply :meth:`~StoreContract.make_store`;
+every ``test_*`` method then checks one clause of the storage contract against
+your adapter. omnicontext runs the same class on its own stores.
+
+.. code-block:: python
+
+    from omnicontext.testing import StoreContract
+
+    class TestMyStore(StoreContract):
+        def make_store(self):
+            return MyStore(self.tmp_dir() / "data")
+
+        def reopen_store(self, store):  # optional: a second handle on the same data
+            return MyStore(store.path)
+
+The kit needs nothing but the standard library (hypothesis is used when it
+is installed). Tests skip themselves with :class:`unittest.SkipTest` when an
+optional hook is not provided, which pytest and unittest both honour.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import threading
+import unittest
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+from omnicontext.errors import ConflictError, InvalidInput, NotFound, StoreError
+from omnicontext.model import Customer, Interaction
+from omnicontext.storage import AppendResult, Page, Store
+from omnicontext.testing import factories as f
+
+__all__ = ["StoreContract"]
+
+E = TypeVar("E", bound=BaseException)
+
+
+@contextlib.contextmanager
+def _raises(kind: type[E]) -> Iterator[list[E]]:
+    caught: list[E] = []
+    try:
+        yield caught
+    except kind as exc:
+        caught.append(exc)
+    else:
+        raise AssertionError(f"expected {kind.__name__} to be raised")
+
+
+class _Boom(Exception):
+    """Raised by tests to abort a transaction."""
+
+
+def _ids(items: Any) -> list[str]:
+    return [i.id for i in items]
+
+
+class StoreContract:
+    """The storage contract as test methods. Subclass it and implement
+    :meth:`make_store`; override :meth:`reopen_store` if the adapter can open
+    a second handle on the same data (files, a database server)."""
+
+    # -- hooks for adapter authors -------------------------------------------
+
+    def make_store(self) -> Store:
+        """Return a new, empty store. Called once per test."""
+        raise NotImplementedError("subclasses of StoreContract implement make_store()")
+
+    def reopen_store(self, store: Store) -> Store | None:
+        """A second, independent handle on ``store``'s data, or ``None`` if the
+        adapter has no such thing (an in-memory store). Enables the checks that
+        two handles see each other's writes and conflict on stale versions."""
+        return None
+
+    # -- plumbing --------------------------------------------------------------
+
+    def setup_method(self, method: Callable[..., Any] | None = None) -> None:
+        """Create the store for one test (pytest calls this)."""
+        self._tmp_dirs: list[Path] = []
+        self._extra_stores: list[Store] = []
+        self.store = self.make_store()
+
+    def teardown_method(self, method: Callable[..., Any] | None = None) -> None:
+        """Close every store and remove temporary folders (pytest calls this)."""
+        for extra in self._extra_stores:
+            with contextlib.suppress(Exception):
+                extra.close()
+        with contextlib.suppress(Exception):
+            self.store.close()
+        for path in self._tmp_dirs:
+            shutil.rmtree(path, ignore_errors=True)
+
+    # unittest spelling, so a subclass that also derives from TestCase works.
+    def setUp(self) -> None:
+        """Same as :meth:`setup_method`."""
+        self.setup_method()
+
+    def tearDown(self) -> None:
+        """Same as :meth:`teardown_method`."""
+        self.teardown_method()
+
+    def tmp_dir(self) -> Path:
+        """A fresh temporary folder, removed after the test."""
+        path = Path(tempfile.mkdtemp(prefix="omnicontext-contract-"))
+        self._tmp_dirs.append(path)
+        return path
+
+    def _second(self) -> Store:
+        other = self.reopen_store(self.store)
+        if other is None:
+            raise unittest.SkipTest("adapter has no second handle (reopen_store returns None)")
+        self._extra_stores.append(other)
+        return other
+
+    def _timeline(self, customer_id: str, **kw: Any) -> list[str]:
+        return _ids(self.store.interactions.customer_timeline(customer_id, **kw).items)
+
+    # == interactions: append and idempotency ===================================
+
+    def test_append_then_get_returns_equal_record_of_same_type(self) -> None:
+        for item in (
+            f.message("m1"),
+            f.call("c1"),
+            f.note("n1"),
+            f.status("s1"),
+            f.assignment("a1"),
+            f.survey("v1"),
+            f.handoff("h1"),
+            f.survey("v2", csat=None, nps=9),
+            f.call("c2", answered_at=None, ended_at=f.minutes(2)),
+        ):
+            assert self.store.interactions.append(item) is True
+            got = self.store.interactions.get(item.id)
+            assert type(got) is type(item)
+            assert got == item
+            assert got.to_json() == item.to_json()
+        assert self.store.interactions.count() == 9
+
+    def test_appending_identical_record_again_is_a_no_op(self) -> None:
+        item = f.message("m1")
+        assert self.store.interactions.append(item) is True
+        assert self.store.interactions.append(f.message("m1")) is False
+        assert self.store.interactions.count() == 1
+
+    def test_same_instant_in_another_utc_offset_is_the_same_content(self) -> None:
+        plus_two = timezone(timedelta(hours=2))
+        self.store.interactions.append(f.message("m1", at=f.T0))
+        again = f.message("m1", at=f.T0.astimezone(plus_two))
+        assert self.store.interactions.append(again) is False
+        assert self.store.interactions.get("m1").occurred_at == f.T0
+
+    def test_reusing_an_id_with_other_content_raises_conflict_and_keeps_original(self) -> None:
+        self.store.interactions.append(f.message("m1", body="first"))
+        with _raises(ConflictError) as caught:
+            self.store.interactions.append(f.message("m1", body="second"))
+        assert caught[0].id == "m1"
+        assert caught[0].kind == "interaction"
+        assert self.store.interactions.get("m1").body == "first"  # type: ignore[union-attr]
+
+    def test_batch_append_counts_added_and_duplicates(self) -> None:
+        self.store.interactions.append(f.message("m1"))
+        result = self.store.interactions.append_many(
+            [f.message("m1"), f.message("m2"), f.note("n1"), f.message("m2")]
+        )
+        assert result == AppendResult(added=2, duplicates=2)
+        assert self.store.interactions.count() == 3
+
+    def test_batch_with_one_conflict_writes_nothing(self) -> None:
+        self.store.interactions.append(f.message("m1", body="first"))
+        batch = [f.message("new1"), f.message("m1", body="changed"), f.message("new2")]
+        with _raises(ConflictError) as caught:
+            self.store.interactions.append_many(batch)
+        assert caught[0].id == "m1"
+        assert self.store.interactions.count() == 1
+        for missing in ("new1", "new2"):
+            with _raises(NotFound):
+                self.store.interactions.get(missing)
+
+    def test_conflict_inside_one_batch_writes_nothing(self) -> None:
+        batch = [f.message("a"), f.message("b", body="x"), f.message("b", body="y")]
+        with _raises(ConflictError):
+            self.store.interactions.append_many(batch)
+        assert self.store.interactions.count() == 0
+
+    def test_empty_batch_appends_nothing(self) -> None:
+        assert self.store.interactions.append_many([]) == AppendResult(added=0, duplicates=0)
+        assert self.store.interactions.append_many(iter(())) == AppendResult(0, 0)
+
+    def test_append_accepts_a_generator(self) -> None:
+        result = self.store.interactions.append_many(f.message(f"m{i}") for i in range(5))
+        assert result.added == 5
+
+    def test_appending_something_else_than_an_interaction_is_invalid_input(self) -> None:
+        raw = f.message("m1").to_dict()
+        with _raises(InvalidInput) as caught:
+            self.store.interactions.append(raw)  # type: ignore[arg-type]
+        assert caught[0].field == "interaction"
+        assert self.store.interactions.count() == 0
+
+    def test_get_unknown_interaction_raises_not_found(self) -> None:
+        with _raises(NotFound) as caught:
+            self.store.interactions.get("nope")
+        assert (caught[0].kind, caught[0].id) == ("interaction", "nope")
+
+    def test_unicode_and_large_bodies_survive_intact(self) -> None:
+        bodies = {
+            "emoji": "Card blocked 😡😡 again — ça ne marche pas",
+            "rtl": "הכרטיס שלי נחסם בחו״ל، ممكن مساعدة؟",
+            "cjk": "我的卡在国外被冻结了。请帮忙！",  # noqa: RUF001
+            "control": "line one\nline two\ttab\x00nul \u2028 sep",
+            "large": "0123456789abcdef" * 65_536,  # 1 MiB
+        }
+        for key, body in bodies.items():
+            self.store.interactions.append(f.message(key, body=body))
+        for key, body in bodies.items():
+            assert self.store.interactions.get(key).body == body  # type: ignore[union-attr]
+        page = self.store.interactions.customer_timeline("cus_1", limit=10)
+        assert {i.body for i in page.items} == set(bodies.values())  # type: ignore[union-attr]
+
+    def test_unicode_ids_and_owner_ids_work(self) -> None:
+        self.store.interactions.append(f.message("msg-é-1", customer_id="客户-7"))
+        assert self._timeline("客户-7") == ["msg-é-1"]
+
+    # == timelines ==============================================================
+
+    def test_customer_timeline_is_ordered_by_time_across_channels(self) -> None:
+        records: list[Interaction] = [
+            f.call("c", at=f.minutes(30)),
+            f.message("a", at=f.minutes(0), channel="social_public"),
+            f.handoff("h", at=f.minutes(5)),
+            f.message("b", at=f.minutes(10), channel="social_private"),
+            f.message("d", at=f.minutes(45), channel="email", direction="outbound"),
+            f.message("other", at=f.minutes(1), customer_id="cus_2"),
+        ]
+        self.store.interactions.append_many(records)
+        assert self._timeline("cus_1") == ["a", "h", "b", "c", "d"]
+        assert self._timeline("cus_2") == ["other"]
+
+    def test_ties_on_time_are_broken_by_id(self) -> None:
+        plus_one = timezone(timedelta(hours=1))
+        self.store.interactions.append_many(
+            [
+                f.message("b", at=f.T0),
+                f.message("c", at=f.T0.astimezone(plus_one)),  # the same instant
+                f.message("a", at=f.T0),
+                f.message("z", at=f.T0 - timedelta(microseconds=1)),
+            ]
+        )
+        assert self._timeline("cus_1") == ["z", "a", "b", "c"]
+        assert self._timeline("cus_1", newest_first=True) == ["c", "b", "a", "z"]
+
+    def test_timeline_orders_by_instant_not_by_local_clock(self) -> None:
+        tokyo = timezone(timedelta(hours=9))
+        # 10:00 in Tokyo is 01:00 UTC, before 09:00 UTC.
+        self.store.interactions.append_many(
+            [
+                f.message("utc9", at=f.T0),
+                f.message("tokyo10", at=f.T0.replace(hour=10, tzinfo=tokyo)),
+            ]
+        )
+        assert self._timeline("cus_1") == ["tokyo10", "utc9"]
+
+    def test_timeline_pages_cover_everything_once_in_both_directions(self) -> None:
+        records = [f.message(f"m{i:02d}", at=f.minutes(i % 7)) for i in range(23)]
+        self.store.interactions.append_many(records)
+        expected = _ids(sorted(records, key=lambda r: (r.occurred_at, r.id)))
+        for newest_first, order in ((False, expected), (True, expected[::-1])):
+            seen: list[str] = []
+            cursor: str | None = None
+            pages = 0
+            while True:
+                page = self.store.interactions.customer_timeline(
+                    "cus_1", limit=5, cursor=cursor, newest_first=newest_first
+                )
+                assert isinstance(page, Page)
+                assert len(page.items) <= 5
+                seen += _ids(page.items)
+                pages += 1
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+            assert seen == order
+            assert pages == 5
+
+    def test_exact_fit_last_page_has_no_cursor(self) -> None:
+        self.store.interactions.append_many(f.message(f"m{i}", at=f.minutes(i)) for i in range(4))
+        first = self.store.interactions.customer_timeline("cus_1", limit=2)
+        second = self.store.interactions.customer_timeline(
+            "cus_1", limit=2, cursor=first.next_cursor
+        )
+        assert _ids(second.items) == ["m2", "m3"]
+        assert second.next_cursor is None
+
+    def test_cursor_position_survives_later_appends(self) -> None:
+        self.store.interactions.append_many(f.message(f"m{i}", at=f.minutes(i)) for i in range(4))
+        first = self.store.interactions.customer_timeline("cus_1", limit=2)
+        self.store.interactions.append(f.message("early", at=f.minutes(-5)))
+        self.store.interactions.append(f.message("late", at=f.minutes(50)))
+        rest = self.store.interactions.customer_timeline(
+            "cus_1", limit=10, cursor=first.next_cursor
+        )
+        assert _ids(rest.items) == ["m2", "m3", "late"]
+
+    def test_unknown_owner_has_an_empty_timeline(self) -> None:
+        page = self.store.interactions.customer_timeline("nobody")
+        assert page.items == ()
+        assert page.next_cursor is None
+        assert self.store.interactions.case_timeline("no-case").items == ()
+
+    def test_case_timeline_spans_channels_and_customers_of_the_case(self) -> None:
+        self.store.interactions.append_many(
+            [
+                f.message("m1", at=f.minutes(0), case_id="k1", channel="social_public"),
+                f.note("n1", at=f.minutes(3), case_id="k1", customer_id=None),
+                f.call("c1", at=f.minutes(9), case_id="k1"),
+                f.message("m2", at=f.minutes(1), case_id="k2"),
+                f.message("m3", at=f.minutes(2)),
+            ]
+        )
+        page = self.store.interactions.case_timeline("k1", limit=2)
+        assert _ids(page.items) == ["m1", "n1"]
+        rest = self.store.interactions.case_timeline("k1", cursor=page.next_cursor)
+        assert _ids(rest.items) == ["c1"]
+        assert _ids(self.store.interactions.case_timeline("k1", newest_first=True).items) == [
+            "c1",
+            "n1",
+            "m1",
+        ]
+
+    def test_bad_page_requests_are_invalid_input(self) -> None:
+        for limit in (0, -1, 10_001, True, 2.5):
+            with _raises(InvalidInput) as caught:
+                self.store.interactions.customer_timeline("cus_1", limit=limit)  # type: ignore[arg-type]
+            assert caught[0].field == "limit"
+        with _raises(InvalidInput) as bad_cursor:
+            self.store.interactions.customer_timeline("cus_1", cursor="not-a-cursor")
+        assert bad_cursor[0].field == "cursor"
+
+    # == time-range scans =======================================================
+
+    def test_scan_streams_a_half_open_range_in_order_and_in_chunks(self) -> None:
+        records = [
+            f.message(f"m{i:02d}", at=f.minutes(i // 2), customer_id=f"c{i}") for i in range(20)
+        ]
+        self.store.interactions.append_many(records)
+        chunks = list(self.store.interactions.scan(f.minutes(2), f.minutes(7), chunk_size=3))
+        got = [i.id for chunk in chunks for i in chunk]
+        assert got == [f"m{i:02d}" for i in range(4, 14)]
+        assert [len(c) for c in chunks] == [3, 3, 3, 1]
+
+    def test_scan_without_bounds_returns_the_whole_log_in_order(self) -> None:
+        records = [f.message(f"m{i}", at=f.minutes(-i)) for i in range(7)]
+        self.store.interactions.append_many(records)
+        got = [i.id for chunk in self.store.interactions.scan(chunk_size=2) for i in chunk]
+        assert got == [f"m{i}" for i in reversed(range(7))]
+
+    def test_scan_is_lazy_and_chunks_respect_chunk_size(self) -> None:
+        self.store.interactions.append_many(f.message(f"m{i}", at=f.minutes(i)) for i in range(10))
+        stream = self.store.interactions.scan(chunk_size=4)
+        first = next(iter(stream))
+        assert _ids(first) == ["m0", "m1", "m2", "m3"]
+        rest = [len(c) for c in stream]
+        assert rest == [4, 2]
+
+    def test_scan_of_an_exact_multiple_ends_cleanly(self) -> None:
+        self.store.interactions.append_many(f.message(f"m{i}", at=f.minutes(i)) for i in range(4))
+        assert [len(c) for c in self.store.interactions.scan(chunk_size=2)] == [2, 2]
+        assert list(self.store.interactions.scan(f.minutes(100), chunk_size=2)) == []
+
+    def test_scan_bounds_compare_instants_across_offsets(self) -> None:
+        self.store.interactions.append(f.message("m1", at=f.T0))
+        plus_five = timezone(timedelta(hours=5))
+        start = f.T0.astimezone(plus_five)  # same instant, another offset
+        assert [i.id for c in self.store.interactions.scan(start) for i in c] == ["m1"]
+        assert list(self.store.interactions.scan(None, start)) == []
+
+    def test_bad_scan_arguments_are_invalid_input(self) -> None:
+        naive = datetime(2026, 1, 5, 9, 0)
+        cases: list[tuple[dict[str, Any], str]] = [
+            ({"start": naive}, "start"),
+            ({"end": naive}, "end"),
+            ({"start": f.minutes(5), "end": f.minutes(1)}, "end"),
+            ({"chunk_size": 0}, "chunk_size"),
+            ({"chunk_size": 10_001}, "chunk_size"),
+        ]
+        for kwargs, field in cases:
+            with _raises(InvalidInput) as caught:
+                next(iter(self.store.interactions.scan(**kwargs)), None)
+            assert caught[0].field == field, kwargs
+
+    # == customers ==============================================================
+
+    def test_customer_save_assigns_versions_and_get_returns_it(self) -> None:
+        first = self.store.customers.save(f.customer("cus_1"))
+        assert first.version == 1
+        assert self.store.customers.get("cus_1") == first
+        second = self.store.customers.save(first.model_copy(update={"display_name": "Ada L."}))
+        assert second.version == 2
+        assert self.store.customers.get("cus_1").display_name == "Ada L."
+        assert self.store.customers.count() == 1
+
+    def test_stale_customer_save_raises_conflict_and_keeps_the_winner(self) -> None:
+        saved = self.store.customers.save(f.customer("cus_1"))
+        winner = self.store.customers.save(saved.model_copy(update={"display_name": "Winner"}))
+        with _raises(ConflictError) as caught:
+            self.store.customers.save(saved.model_copy(update={"display_name": "Loser"}))
+        assert (caught[0].kind, caught[0].id) == ("customer", "cus_1")
+        assert self.store.customers.get("cus_1") == winner
+
+    def test_creating_a_customer_twice_conflicts(self) -> None:
+        self.store.customers.save(f.customer("cus_1", display_name="One"))
+        with _raises(ConflictError):
+            self.store.customers.save(f.customer("cus_1", display_name="Two"))
+        assert self.store.customers.get("cus_1").display_name == "One"
+
+    def test_saving_an_unknown_customer_with_a_version_conflicts(self) -> None:
+        with _raises(ConflictError):
+            self.store.customers.save(f.customer("ghost", version=3))
+        with _raises(NotFound):
+            self.store.customers.get("ghost")
+
+    def test_customer_round_trips_every_field(self) -> None:
+        full = Customer(
+            id="cus_9",
+            display_name="Zoë Ølsen-姓名",
+            language="pt-BR",
+            time_zone="America/Sao_Paulo",
+            identities=[
+                f.identity(
+                    "email",
+                    "zoe@example.com",
+                    verified=True,
+                    verified_at=f.T0,
+                    verification_method="email_link",
+                ),
+                f.identity("phone", "+5511912345678"),
+                f.identity("social", "@zoe", platform="instagram"),
+                f.identity("external", "A-17", system="shopify"),
+            ],
+            consent={"sms": {"granted": False, "recorded_at": f.T0, "source": "call"}},
+            tags=["vip"],
+            created_at=f.T0,
+        )
+        saved = self.store.customers.save(full)
+        assert saved == full.model_copy(update={"version": 1})
+        assert self.store.customers.get("cus_9") == saved
+
+    def test_find_by_identity_uses_the_full_key(self) -> None:
+        email = f.identity("email", "ada@example.com")
+        self.store.customers.save(f.customer("cus_1", identities=[email]))
+        self.store.customers.save(
+            f.customer("cus_2", identities=[f.identity("social", "ada@example.com")])
+        )
+        assert _ids(self.store.customers.find_by_identity(email)) == ["cus_1"]
+        assert _ids(self.store.customers.find_by_identity("email:ada@example.com")) == ["cus_1"]
+        twitter = "social:twitter:ada@example.com"
+        assert _ids(self.store.customers.find_by_identity(twitter)) == ["cus_2"]
+        assert self.store.customers.find_by_identity("email:nobody@example.com") == []
+
+    def test_shared_identity_finds_every_holder_sorted(self) -> None:
+        phone = f.identity("phone", "+442079460958")
+        for cid in ("cus_b", "cus_a"):
+            self.store.customers.save(f.customer(cid, identities=[phone]))
+        assert _ids(self.store.customers.find_by_identity(phone)) == ["cus_a", "cus_b"]
+
+    def test_identity_index_follows_saves(self) -> None:
+        old, new = f.identity("email", "old@example.com"), f.identity("email", "new@example.com")
+        saved = self.store.customers.save(f.customer("cus_1", identities=[old]))
+        self.store.customers.save(saved.model_copy(update={"identities": (new,)}))
+        assert self.store.customers.find_by_identity(old) == []
+        assert _ids(self.store.customers.find_by_identity(new)) == ["cus_1"]
+
+    def test_get_unknown_customer_raises_not_found(self) -> None:
+        with _raises(NotFound) as caught:
+            self.store.customers.get("nope")
+        assert (caught[0].kind, caught[0].id) == ("customer", "nope")
+
+    def test_saving_something_else_than_a_customer_is_invalid_input(self) -> None:
+        with _raises(InvalidInput):
+            self.store.customers.save({"id": "cus_1"})  # type: ignore[arg-type]
+        assert self.store.customers.count() == 0
+
+    # == cases ==================================================================
+
+    def test_case_save_versions_and_lists_by_customer(self) -> None:
+        first = self.store.cases.save(f.case("k2"))
+        self.store.cases.save(f.case("k1"))
+        self.store.cases.save(f.case("k3", customer_id="cus_2"))
+        assert first.version == 1
+        solved = self.store.cases.save(first.transition("solved"))
+        assert solved.version == 2
+        assert self.store.cases.get("k2").status == "solved"
+        assert _ids(self.store.cases.for_customer("cus_1")) == ["k1", "k2"]
+        assert self.store.cases.for_customer("nobody") == []
+
+    def test_stale_case_save_raises_conflict(self) -> None:
+        saved = self.store.cases.save(f.case("k1"))
+        self.store.cases.save(saved.transition("pending"))
+        with _raises(ConflictError) as caught:
+            self.store.cases.save(saved.transition("solved"))
+        assert (caught[0].kind, caught[0].id) == ("case", "k1")
+        assert self.store.cases.get("k1").status == "pending"
+
+    def test_case_round_trips_checkpoints_and_tags(self) -> None:
+        case = f.case(
+            "k1",
+            tags=["cards", "abroad"],
+            intent="card_blocked",
+            priority="high",
+            checkpoints=[
+                {
+                    "name": "identity_verified",
+                    "done_at": f.T0,
+                    "channel": "app",
+                    "detail": {"method": "face_id"},
+                }
+            ],
+            created_at=f.T0,
+        )
+        saved = self.store.cases.save(case)
+        assert self.store.cases.get("k1") == saved
+        assert saved.tags == ("abroad", "cards")
+
+    def test_get_unknown_case_raises_not_found(self) -> None:
+        with _raises(NotFound) as caught:
+            self.store.cases.get("nope")
+        assert (caught[0].kind, caught[0].id) == ("case", "nope")
+
+    # == transactions ===========================================================
+
+    def test_transaction_commits_all_writes_together(self) -> None:
+        with self.store.transaction():
+            self.store.customers.save(f.customer("cus_1"))
+            self.store.cases.save(f.case("k1"))
+            self.store.interactions.append(f.message("m1", case_id="k1"))
+            assert self.store.interactions.get("m1").case_id == "k1"
+        assert self.store.customers.get("cus_1").version == 1
+        assert self.store.cases.get("k1").version == 1
+        assert self.store.interactions.count() == 1
+
+    def test_failed_transaction_rolls_back_every_write(self) -> None:
+        base = self.store.customers.save(f.customer("cus_1", display_name="Before"))
+        self.store.interactions.append(f.message("m0"))
+        with _raises(_Boom), self.store.transaction():
+            self.store.customers.save(base.model_copy(update={"display_name": "After"}))
+            self.store.customers.save(f.customer("cus_2"))
+            self.store.cases.save(f.case("k1"))
+            self.store.interactions.append_many([f.message("m1"), f.note("n1")])
+            raise _Boom
+        assert self.store.customers.get("cus_1").display_name == "Before"
+        assert self.store.customers.get("cus_1").version == 1
+        with _raises(NotFound):
+            self.store.customers.get("cus_2")
+        with _raises(NotFound):
+            self.store.cases.get("k1")
+        assert self.store.interactions.count() == 1
+
+    def test_nested_transactions_join_the_outer_one(self) -> None:
+        with _raises(_Boom), self.store.transaction():
+            with self.store.transaction():
+                self.store.interactions.append(f.message("inner"))
+            self.store.interactions.append(f.message("outer"))
+            raise _Boom
+        assert self.store.interactions.count() == 0
+        with self.store.transaction(), self.store.transaction():
+            self.store.interactions.append(f.message("inner"))
+        assert self.store.interactions.count() == 1
+
+    def test_conflict_inside_transaction_rolls_back_when_it_propagates(self) -> None:
+        self.store.interactions.append(f.message("m1", body="first"))
+        with _raises(ConflictError), self.store.transaction():
+            self.store.customers.save(f.customer("cus_1"))
+            self.store.interactions.append(f.message("m1", body="second"))
+        assert self.store.customers.count() == 0
+
+    def test_store_is_usable_after_a_failed_transaction(self) -> None:
+        with _raises(_Boom), self.store.transaction():
+            self.store.interactions.append(f.message("m1"))
+            raise _Boom
+        assert self.store.interactions.append(f.message("m1")) is True
+        assert self.store.interactions.count() == 1
+
+    # == erasure ================================================================
+
+    def _erasure_world(self) -> None:
+        phone = f.identity("phone", "+442079460958", verified=True)
+        shared = f.identity("phone", "+442079460000")
+        self.store.customers.save(
+            f.customer("cus_1", identities=[f.identity("email", "ada@example.com"), phone, shared])
+        )
+        self.store.customers.save(f.customer("cus_2", identities=[shared]))
+        self.store.cases.save(f.case("k1"))
+        self.store.cases.save(f.case("k2"))
+        self.store.cases.save(f.case("k9", customer_id="cus_2"))
+        self.store.interactions.append_many(
+            [
+                f.message("m1", case_id="k1"),
+                f.message("m2"),
+                f.note("n1", case_id="k2", customer_id=None),
+                f.message("raw1", customer_id=None, identity=phone),
+                f.message("raw-shared", customer_id=None, identity=shared),
+                f.message("other", customer_id="cus_2", case_id="k9"),
+            ]
+        )
+
+    def test_erase_customer_removes_every_record_of_theirs_only(self) -> None:
+        self._erasure_world()
+        report = self.store.erase_customer("cus_1")
+        assert (report.customers, report.identities, report.cases, report.interactions) == (
+            1,
+            3,
+            2,
+            4,
+        )
+        assert report.total == 10
+        with _raises(NotFound):
+            self.store.customers.get("cus_1")
+        assert self.store.cases.for_customer("cus_1") == []
+        assert self._timeline("cus_1") == []
+        assert self.store.interactions.case_timeline("k2").items == ()
+        for gone in ("m1", "m2", "n1", "raw1"):
+            with _raises(NotFound):
+                self.store.interactions.get(gone)
+        assert self.store.customers.find_by_identity("email:ada@example.com") == []
+        # The other customer, and the record only a shared identity links, stay.
+        assert _ids(self.store.customers.find_by_identity("phone:+442079460000")) == ["cus_2"]
+        assert self.store.interactions.get("raw-shared").id == "raw-shared"
+        assert self._timeline("cus_2") == ["other"]
+        assert self.store.cases.get("k9").customer_id == "cus_2"
+        assert self.store.interactions.count() == 2
+
+    def test_erasing_twice_or_an_unknown_customer_reports_zeros(self) -> None:
+        self._erasure_world()
+        self.store.erase_customer("cus_1")
+        again = self.store.erase_customer("cus_1")
+        assert again.total == 0
+        assert self.store.erase_customer("never-existed").total == 0
+
+    def test_erasure_inside_a_failed_transaction_is_undone(self) -> None:
+        self._erasure_world()
+        with _raises(_Boom), self.store.transaction():
+            self.store.erase_customer("cus_1")
+            raise _Boom
+        assert self.store.customers.get("cus_1").id == "cus_1"
+        assert self.store.interactions.count() == 6
+        assert _ids(self.store.cases.for_customer("cus_1")) == ["k1", "k2"]
+
+    def test_erased_ids_can_be_written_again(self) -> None:
+        self._erasure_world()
+        self.store.erase_customer("cus_1")
+        assert self.store.interactions.append(f.message("m1", body="fresh start")) is True
+        assert self.store.customers.save(f.customer("cus_1")).version == 1
+
+    def test_interactions_known_only_by_customer_id_are_erased_too(self) -> None:
+        self.store.interactions.append_many([f.message("m1"), f.survey("s1")])
+        report = self.store.erase_customer("cus_1")
+        assert (report.customers, report.interactions) == (0, 2)
+        assert self.store.interactions.count() == 0
+
+    # == lifecycle ==============================================================
+
+    def test_closed_store_refuses_use(self) -> None:
+        self.store.close()
+        with _raises(StoreError):
+            self.store.interactions.count()
+        with _raises(StoreError):
+            self.store.customers.save(f.customer())
+        self.store.close()  # closing twice is harmless
+
+    def test_store_is_a_context_manager_that_closes(self) -> None:
+        with self.store as same:
+            same.interactions.append(f.message("m1"))
+        with _raises(StoreError):
+            self.store.interactions.count()
+
+    def test_store_satisfies_the_protocols(self) -> None:
+        from omnicontext.storage import CaseRepository, CustomerRepository, InteractionLog
+
+        assert isinstance(self.store, Store)
+        assert isinstance(self.store.customers, CustomerRepository)
+        assert isinstance(self.store.cases, CaseRepository)
+        assert isinstance(self.store.interactions, InteractionLog)
+
+    # == concurrency ============================================================
+
+    def test_threads_appending_overlapping_batches_store_the_union_once(self) -> None:
+        batches = [
+            [f.message(f"m{i}", at=f.minutes(i)) for i in range(start, start + 50)]
+            for start in (0, 25, 50, 75)
+        ]
+        results: list[AppendResult] = []
+        errors: list[BaseException] = []
+
+        def work(batch: list[Interaction]) -> None:
+            try:
+                results.append(self.store.interactions.append_many(batch))
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(b,)) for b in batches]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert errors == []
+        assert sum(r.added for r in results) == 125
+        assert sum(r.duplicates for r in results) == 75
+        assert self.store.interactions.count() == 125
+
+    def test_second_handle_sees_writes_and_stale_saves_conflict(self) -> None:
+        other = self._second()
+        mine = self.store.customers.save(f.customer("cus_1"))
+        theirs = other.customers.get("cus_1")
+        assert theirs == mine
+        other.customers.save(theirs.model_copy(update={"display_name": "Theirs"}))
+        with _raises(ConflictError):
+            self.store.customers.save(mine.model_copy(update={"display_name": "Mine"}))
+        assert self.store.customers.get("cus_1").display_name == "Theirs"
+        self.store.interactions.append(f.message("m1"))
+        assert other.interactions.append(f.message("m1")) is False
+        with _raises(ConflictError):
+            other.interactions.append(f.message("m1", body="different"))
+
+    # == generated records (hypothesis, when installed) =========================
+
+    def test_generated_records_round_trip_through_the_store(self) -> None:
+        try:
+            from hypothesis import HealthCheck, given, settings
+            from hypothesis import strategies as st
+
+            from omnicontext.testing import strategies as gen
+        except ImportError:  # pragma: no cover - hypothesis is optional
+            raise unittest.SkipTest("hypothesis is not installed") from None
+
+        @settings(
+            max_examples=40,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
+        @given(
+            items=st.lists(gen.interactions(), max_size=8, unique_by=lambda i: i.id),
+            customer=gen.customers(),
+            case=gen.cases(),
+        )
+        def check(items: list[Interaction], customer: Customer, case: Any) -> None:
+            store = self.make_store()
+            try:
+                assert store.interactions.append_many(items).added == len(items)
+                for item in items:
+                    assert store.interactions.get(item.id) == item
+                scanned = [i for chunk in store.interactions.scan(chunk_size=3) for i in chunk]
+                assert scanned == sorted(items, key=lambda i: (i.occurred_at, i.id))
+                saved = store.customers.save(customer.model_copy(update={"version": 0}))
+                assert store.customers.get(customer.id) == saved
+                kept = store.cases.save(case.model_copy(update={"version": 0}))
+                assert store.cases.get(case.id) == kept
+            finally:
+                store.close()
+
+        check()
