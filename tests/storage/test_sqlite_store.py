@@ -1,0 +1,123 @@
+"""SQLiteStore specifics beyond the shared contract: files, URLs, schema versions."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from omnicontext.errors import SchemaVersionError, StoreError
+from omnicontext.storage import SCHEMA_VERSION, SQLiteStore, open_store
+from omnicontext.storage.sqlite import _path_from_url
+from omnicontext.testing import factories as f
+
+
+def test_data_survives_closing_and_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "folder" / "store.db"
+    with SQLiteStore(path) as store:
+        store.customers.save(f.customer("cus_1"))
+        store.interactions.append_many([f.message("m1"), f.call("c1", at=f.minutes(3))])
+    with SQLiteStore(path) as again:
+        assert again.customers.get("cus_1").version == 1
+        assert [i.id for i in again.interactions.customer_timeline("cus_1")] == ["m1", "c1"]
+        assert again.schema_version == SCHEMA_VERSION
+
+
+def test_new_file_uses_wal_and_records_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    SQLiteStore(path).close()
+    raw = sqlite3.connect(path)
+    try:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        indexes = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert {
+            "ix_interactions_customer",
+            "ix_interactions_case",
+            "ix_interactions_time",
+        } <= indexes
+    finally:
+        raw.close()
+
+
+def test_timeline_query_uses_the_customer_index(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    SQLiteStore(path).close()
+    raw = sqlite3.connect(path)
+    try:
+        plan = raw.execute(
+            "EXPLAIN QUERY PLAN SELECT ts, id, doc FROM interactions WHERE customer_id = ? "
+            "ORDER BY ts DESC, id DESC LIMIT 201",
+            ("cus_1",),
+        ).fetchall()
+    finally:
+        raw.close()
+    detail = " ".join(str(row[-1]) for row in plan)
+    assert "ix_interactions_customer" in detail
+    assert "TEMP B-TREE" not in detail  # no sort step: the index gives the order
+
+
+def test_a_database_from_a_newer_release_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    SQLiteStore(path).close()
+    raw = sqlite3.connect(path)
+    raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    raw.commit()
+    raw.close()
+    with pytest.raises(SchemaVersionError, match=r"schema version 2, newer than 1"):
+        SQLiteStore(path)
+
+
+def test_opening_a_file_that_is_not_a_database_raises_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "not-a-db.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match=r"not-a-db\.db"):
+        SQLiteStore(path)
+
+
+def test_a_path_that_cannot_be_created_raises_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot open"):
+        SQLiteStore(blocker / "inside" / "store.db")
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("sqlite:///store.db", "store.db"),
+        ("sqlite:///data/store.db", "data/store.db"),
+        ("sqlite:////tmp/store.db", "/tmp/store.db"),
+        ("sqlite://", ":memory:"),
+        ("sqlite:///:memory:", ":memory:"),
+        ("SQLITE:///x.db", "x.db"),
+    ],
+)
+def test_sqlite_urls(url: str, path: str) -> None:
+    assert _path_from_url(url) == path
+
+
+@pytest.mark.parametrize("url", ["sqlite://host/x.db", "sqlite:///x.db?mode=ro", "sqlite:x.db"])
+def test_bad_sqlite_urls_raise_store_error(url: str) -> None:
+    with pytest.raises(StoreError, match="url="):
+        _path_from_url(url)
+
+
+def test_open_store_creates_a_relative_sqlite_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with open_store("sqlite:///sub/store.db") as store:
+        store.interactions.append(f.message("m1"))
+    assert (tmp_path / "sub" / "store.db").exists()
+
+
+def test_erasure_leaves_no_copy_in_the_wal(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    secret = "SECRET-CARD-4111111111111111"
+    with SQLiteStore(path) as store:
+        store.interactions.append(f.message("m1", body=secret))
+        store.erase_customer("cus_1")
+        for file in tmp_path.iterdir():
+            assert secret.encode() not in file.read_bytes(), file.name
