@@ -5,7 +5,7 @@ valid defaults; any model field can be overridden by keyword.
 
 >>> from omnicontext.testing import factories as f
 >>> m = f.message("m1", at=f.T0, customer_id="cus_1", body="Hello")
->>> m.channel, m.direction, m.occurred_at.isoformat()
+>>> m.channel, m.direction.value, m.occurred_at.isoformat()
 ('chat', 'inbound', '2026-01-05T09:00:00+00:00')
 """
 
