@@ -445,6 +445,10 @@ class SQLiteStore:
         With ``secure_delete`` the freed pages are overwritten, and outside an
         enclosing transaction the WAL is checkpointed so no copy lingers there.
         """
+        with self._lock:
+            return self._erase(customer_id)
+
+    def _erase(self, customer_id: str) -> ErasureReport:
         outermost = self._depth == 0
         with self._write() as db:
             found = db.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone()
