@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from omnicontext.errors import InvalidInput
+from omnicontext.errors import ConflictError, InvalidInput
 from omnicontext.model import BUILTIN_CHANNELS, ChannelProfile
 from omnicontext.storage import MemoryStore, import_jsonl, read_jsonl
 from omnicontext.storage.importer import MAX_KEPT_REJECTIONS
@@ -119,3 +119,112 @@ def test_invalid_utf8_is_a_rejected_line_not_a_crash() -> None:
     report = import_jsonl(MemoryStore().interactions, io.BytesIO(data))
     assert (report.added, report.rejected_count) == (1, 1)
     assert report.rejected[0].line == 2
+
+
+class _Crash(Exception):
+    """Stands in for the process dying during a write."""
+
+
+class _CrashingLog:
+    """An interaction log whose process dies right after its ``crash_on``-th write
+    call (of either kind) has committed: between two commits."""
+
+    def __init__(self, log: Any, crash_on: int) -> None:
+        self._log = log
+        self._writes = 0
+        self._crash_on = crash_on
+
+    def _wrote(self) -> None:
+        self._writes += 1
+        if self._writes == self._crash_on:
+            raise _Crash
+
+    def append(self, item: Any) -> bool:
+        try:
+            return bool(self._log.append(item))
+        finally:
+            self._wrote()
+
+    def append_many(self, items: Any) -> Any:
+        try:
+            return self._log.append_many(items)
+        finally:
+            self._wrote()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._log, name)
+
+
+def test_a_batch_with_a_conflict_is_still_written_all_or_nothing() -> None:
+    # Dying between two commits after a conflict leaves the batch's other lines
+    # all stored or none, never some.
+    store = MemoryStore()
+    store.interactions.append(f.message("m2", body="original"))
+    data = _lines(f.message("m1"), f.message("m2", body="changed"), f.message("m3"))
+    log = _CrashingLog(store.interactions, crash_on=2)
+    with pytest.raises(_Crash):
+        import_jsonl(log, io.BytesIO(data), batch_size=10)  # type: ignore[arg-type]
+    stored = {i.id for chunk in store.interactions.scan() for i in chunk}
+    assert stored in ({"m2"}, {"m1", "m2", "m3"})
+
+
+def test_conflicts_inside_one_batch_reject_the_later_line_and_keep_the_first() -> None:
+    store = MemoryStore()
+    data = _lines(
+        f.message("m1", body="first"),
+        f.message("m2"),
+        f.message("m1", body="second"),
+        f.message("m1", body="first"),
+    )
+    report = import_jsonl(store.interactions, io.BytesIO(data), batch_size=10)
+    assert (report.added, report.duplicates, report.rejected_count) == (2, 1, 1)
+    assert report.rejected[0].line == 3
+    assert store.interactions.get("m1").body == "first"  # type: ignore[union-attr]
+
+
+def test_a_batch_of_clashes_is_written_in_one_call_after_the_check() -> None:
+    store = MemoryStore()
+    for i in range(0, 50, 2):
+        store.interactions.append(f.message(f"m{i}", body="original"))
+    data = _lines(*(f.message(f"m{i}", body="changed") for i in range(50)))
+    calls: list[int] = []
+
+    class Counting(_CrashingLog):
+        def append_many(self, items: Any) -> Any:
+            calls.append(1)
+            return super().append_many(items)
+
+    log = Counting(store.interactions, crash_on=0)
+    report = import_jsonl(log, io.BytesIO(data), batch_size=50)  # type: ignore[arg-type]
+    assert (report.added, report.rejected_count) == (25, 25)
+    assert [r.line for r in report.rejected] == list(range(1, 50, 2))
+    assert len(calls) == 2  # the failed attempt, then the batch without its clashes
+
+
+class _PickyLog(_CrashingLog):
+    """A log whose adapter refuses one id for reasons of its own."""
+
+    def __init__(self, log: Any, refused: str) -> None:
+        super().__init__(log, crash_on=0)
+        self._refused = refused
+
+    def append_many(self, items: Any) -> Any:
+        items = list(items)
+        if any(i.id == "m2" for i in items):
+            raise ConflictError("refused by the adapter", kind="interaction", id=self._refused)
+        return super().append_many(items)
+
+
+def test_a_conflict_the_check_cannot_see_rejects_the_id_the_store_named() -> None:
+    store = MemoryStore()
+    data = _lines(f.message("m1"), f.message("m2"), f.message("m3"))
+    log = _PickyLog(store.interactions, refused="m2")
+    report = import_jsonl(log, io.BytesIO(data), batch_size=10)  # type: ignore[arg-type]
+    assert (report.added, report.rejected_count) == (2, 1)
+    assert str(report.rejected[0]) == "line 2: id='m2': refused by the adapter"
+
+
+def test_a_conflict_naming_no_line_of_the_batch_is_raised() -> None:
+    log = _PickyLog(MemoryStore().interactions, refused="elsewhere")
+    with pytest.raises(ConflictError, match="refused"):
+        import_jsonl(log, io.BytesIO(_lines(f.message("m2"))))  # type: ignore[arg-type]

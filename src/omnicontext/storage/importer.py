@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 import attrs
 
-from omnicontext.errors import ConflictError, FieldError, InvalidInput
+from omnicontext.errors import ConflictError, FieldError, InvalidInput, NotFound
 from omnicontext.model import ChannelRegistry, Interaction, parse_interaction_json
 from omnicontext.storage.protocols import InteractionLog
 
@@ -164,18 +164,53 @@ def _import(
 def _flush(
     log: InteractionLog, batch: list[tuple[int, Interaction]], report: ImportReport
 ) -> None:
-    try:
-        result = log.append_many(item for _, item in batch)
-    except ConflictError:
-        # One line clashes with a stored record: append one by one to name it.
-        for number, item in batch:
+    """Append one batch in a single call, so it commits all or nothing.
+
+    When a line clashes with a stored record (or with an earlier line of the
+    batch), the clashing lines are rejected and the rest of the batch is
+    appended again in one call: never line by line, which would leave a partial
+    batch behind if the process died part way.
+    """
+    pending = batch
+    checked = False
+    while pending:
+        try:
+            result = log.append_many(item for _, item in pending)
+        except ConflictError as exc:
+            kept = pending if checked else _drop_clashes(log, pending, report)
+            checked = True
+            if len(kept) == len(pending):
+                # The check found nothing (a concurrent writer, or an adapter that
+                # compares content differently): reject what the store named.
+                kept = [(n, i) for n, i in pending if i.id != exc.id]
+                if len(kept) == len(pending):
+                    raise
+                for number, item in pending:
+                    if item.id == exc.id:
+                        report._reject(number, (FieldError("id", item.id, str(exc)),))
+            pending = kept
+        else:
+            report.added += result.added
+            report.duplicates += result.duplicates
+            return
+
+
+def _drop_clashes(
+    log: InteractionLog, batch: list[tuple[int, Interaction]], report: ImportReport
+) -> list[tuple[int, Interaction]]:
+    """Reject each line whose id is stored, or came earlier, with other content."""
+    first: dict[str, tuple[Interaction, str]] = {}
+    kept: list[tuple[int, Interaction]] = []
+    for number, item in batch:
+        if item.id not in first:
             try:
-                added = log.append(item)
-            except ConflictError as exc:
-                report._reject(number, (FieldError("id", item.id, str(exc)),))
-            else:
-                report.added += int(added)
-                report.duplicates += int(not added)
-        return
-    report.added += result.added
-    report.duplicates += result.duplicates
+                first[item.id] = (log.get(item.id), "the store")
+            except NotFound:
+                first[item.id] = (item, "an earlier line")
+        reference, where = first[item.id]
+        if reference == item:
+            kept.append((number, item))
+        else:
+            reason = f"interaction {item.id!r} is already in {where} with other content"
+            report._reject(number, (FieldError("id", item.id, reason),))
+    return kept
