@@ -1,0 +1,1 @@
+"""The data behind ``omnicontext demo``: one customer, one case, four channels."""

@@ -1,0 +1,671 @@
+"""The ``omnicontext`` command: import interchange files, see the demo, print the schema.
+
+Every command returns an exit code instead of exiting, so :func:`main` can be
+called from Python (and from tests) as well as from the shell:
+
+>>> main(["--version"])
+omnicontext ...
+0
+
+Exit codes: ``0`` everything done; ``1`` an import rejected some lines (the
+others were imported); ``2`` nothing was done (a usage error, a file that cannot
+be read, a store that cannot be opened or written); ``130`` interrupted; ``141``
+the reader of the output went away (``omnicontext schema | head``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+import omnicontext
+from omnicontext.errors import FieldError, InvalidInput, OmnicontextError
+from omnicontext.model import (
+    Assignment,
+    Call,
+    Case,
+    ChannelProfile,
+    ChannelRegistry,
+    Customer,
+    Handoff,
+    IdentityKind,
+    Interaction,
+    Message,
+    Note,
+    StatusChange,
+    Survey,
+    current_channels,
+    interaction_json_schema,
+)
+from omnicontext.storage import ImportReport, RejectedLine, Store, import_jsonl, open_store
+
+__all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "main"]
+
+EXIT_OK = 0
+"""Everything was done (an import added every line or found it already stored)."""
+EXIT_REJECTED = 1
+"""An import rejected at least one line; the other lines were imported."""
+EXIT_USAGE = 2
+"""Nothing was done: a usage error, an unreadable file, or a store that failed."""
+EXIT_INTERRUPTED = 130
+"""Stopped with Ctrl-C (an import keeps the whole batches it had written)."""
+
+MAX_PRINTED_REJECTIONS = 50
+"""How many rejected lines ``import`` prints before summing up the rest."""
+
+_PROG = "omnicontext"
+_EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a broken pipe
+_MAX_VALUE = 80
+_TEXT_WIDTH = 60
+_SCENARIO_NOTE = (
+    "a bank customer's blocked card travels from a public post to a private "
+    "message, a chat and a phone call"
+)
+
+
+class _UsageError(Exception):
+    """A problem with what the user asked for; its message is shown as is."""
+
+
+# -- the parser ---------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer 0 or more, got {text!r}")
+    return value
+
+
+def _channel_profile(text: str) -> ChannelProfile:
+    name, sep, mode = text.partition(":")
+    if sep and mode not in ("live", "async"):
+        raise argparse.ArgumentTypeError(
+            f"mode={mode!r} in {text!r}: expected NAME, NAME:live or NAME:async"
+        )
+    if name in current_channels():
+        raise argparse.ArgumentTypeError(
+            f"name={name!r} is already a registered channel; a custom channel needs a new name"
+        )
+    try:
+        return ChannelProfile(
+            name=name, mode=mode or "async", description="registered with --channel"
+        )
+    except InvalidInput:
+        raise argparse.ArgumentTypeError(
+            f"name={name!r}: a channel name is 1-64 lower-case letters, digits and "
+            "underscores, starting with a letter"
+        ) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=_PROG,
+        description="Keep a customer's context whole across channels.",
+        epilog=(
+            "examples:\n"
+            "  omnicontext demo\n"
+            "  omnicontext import history.jsonl --store sqlite:///support.db\n"
+            "  omnicontext schema > interaction.schema.json\n\n"
+            "exit codes: 0 done, 1 some lines rejected, 2 nothing done (usage error,\n"
+            "unreadable file, store failure), 130 interrupted"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"{_PROG} {omnicontext.__version__}"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    imp = commands.add_parser(
+        "import",
+        help="import a JSON Lines file of interactions into a store",
+        description=(
+            "Import a JSON Lines file of interactions (the interchange format) into a store. "
+            "Bad lines are reported with their line number, field, value and reason; the "
+            "others are imported. Importing a file again adds nothing."
+        ),
+        epilog=(
+            "example:\n"
+            "  omnicontext import history.jsonl --store sqlite:///support.db "
+            "--channel line --channel kiosk:live\n\n"
+            "Use --store memory:// to check a file without keeping anything.\n"
+            "exit codes: 0 all lines imported or already stored, 1 some lines rejected,\n"
+            "2 nothing imported (usage error, unreadable file, store failure)"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    imp.add_argument("file", metavar="FILE", help="the .jsonl file, one interaction a line")
+    imp.add_argument(
+        "--store",
+        metavar="URL",
+        required=True,
+        help="where to import: sqlite:///path/to.db, memory://, or an installed adapter's URL",
+    )
+    imp.add_argument(
+        "--batch-size",
+        metavar="N",
+        type=_positive_int,
+        default=1000,
+        help="lines appended per all-or-nothing batch (default: %(default)s)",
+    )
+    imp.add_argument(
+        "--channel",
+        metavar="NAME[:live|:async]",
+        type=_channel_profile,
+        action="append",
+        default=[],
+        dest="channels",
+        help=("register a custom channel (repeatable); asynchronous and private unless :live"),
+    )
+    imp.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no summary; rejected lines are still reported",
+    )
+
+    demo = commands.add_parser(
+        "demo",
+        help="show one customer's journey across four channels",
+        description=(
+            f"Load the bundled scenario ({_SCENARIO_NOTE}) into a SQLite store and print "
+            "the customer's unified timeline, read back from the store."
+        ),
+        epilog="examples:\n  omnicontext demo\n  omnicontext demo --keep demo.db",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument(
+        "--keep",
+        metavar="PATH",
+        help="write the SQLite database at PATH (a new file) and keep it",
+    )
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of one interaction",
+        description="Print the JSON Schema (draft 2020-12) of one line of the interchange format.",
+        epilog="example:\n  omnicontext schema --indent 4 > interaction.schema.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    schema.add_argument(
+        "--indent",
+        metavar="N",
+        type=_non_negative_int,
+        default=2,
+        help="spaces per indentation level (default: %(default)s)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``omnicontext`` command with ``argv`` (``sys.argv[1:]`` by default).
+
+    Returns the exit code rather than exiting; messages go to ``sys.stdout`` and
+    ``sys.stderr``.
+
+    >>> main(["schema", "--indent", "-1"])
+    2
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    command: str = args.command
+    try:
+        if command == "import":
+            return _import(args)
+        if command == "demo":
+            return _demo(args)
+        return _schema(args)
+    except _UsageError as exc:
+        print(f"{_PROG} {command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"\n{_PROG} {command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (``omnicontext schema | head``)
+        _silence_stdout()
+        return _EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError):  # not a real file (io.UnsupportedOperation is both)
+        pass
+
+
+# -- schema -------------------------------------------------------------------
+
+
+def _schema(args: argparse.Namespace) -> int:
+    indent: int = args.indent
+    print(json.dumps(interaction_json_schema(), indent=indent))
+    return EXIT_OK
+
+
+# -- import -------------------------------------------------------------------
+
+
+def _stderr_is_tty() -> bool:
+    isatty: Callable[[], bool] | None = getattr(sys.stderr, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class _ProgressBar:
+    """``import_jsonl``'s progress callback, drawn on one rewritten line."""
+
+    def __init__(
+        self,
+        stream: TextIO,
+        label: str,
+        total_bytes: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._stream = stream
+        self._label = label
+        self._total = total_bytes
+        self._clock = clock
+        self._start = clock()
+        self._drawn_at: float | None = None
+        self._last: tuple[int, int] | None = None
+        self._width = 0
+
+    def __call__(self, lines: int, done_bytes: int) -> None:
+        self._last = (lines, done_bytes)
+        now = self._clock()
+        if self._drawn_at is None or now - self._drawn_at >= 0.1:
+            self._draw(now)
+
+    def close(self) -> None:
+        """Draw the final state and end the line (nothing if nothing was drawn)."""
+        if self._last is not None:
+            self._draw(self._clock())
+            self._stream.write("\n")
+            self._stream.flush()
+
+    def _draw(self, now: float) -> None:
+        assert self._last is not None
+        lines, done = self._last
+        self._drawn_at = now
+        parts = [self._label]
+        if self._total > 0:
+            share = min(done / self._total, 1.0)
+            filled = int(share * 20)
+            parts.append(f"[{'#' * filled}{'.' * (20 - filled)}] {share:4.0%}")
+        parts.append(f"{lines:,} lines")
+        elapsed = now - self._start
+        if elapsed > 0:
+            parts.append(f"{lines / elapsed:,.0f} lines/s")
+        text = "  ".join(parts)
+        self._stream.write("\r" + text.ljust(self._width))
+        self._stream.flush()
+        self._width = len(text)
+
+
+def _registry(profiles: list[ChannelProfile]) -> ChannelRegistry | None:
+    if not profiles:
+        return None
+    modes: dict[str, str] = {}
+    for profile in profiles:
+        if modes.setdefault(profile.name, profile.mode.value) != profile.mode.value:
+            raise _UsageError(
+                f"--channel: name={profile.name!r} is given as both "
+                f"{modes[profile.name]} and {profile.mode.value}"
+            )
+    return current_channels().with_channels(*profiles)
+
+
+def _open_input(path: str) -> io.BufferedReader:
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise _UsageError(f"cannot read FILE={path!r}: {exc.strerror or exc}") from None
+
+
+def _import(args: argparse.Namespace) -> int:
+    path: str = args.file
+    batch_size: int = args.batch_size
+    quiet: bool = args.quiet
+    channels = _registry(args.channels)
+    with _open_input(path) as handle:
+        try:
+            size = os.fstat(handle.fileno()).st_size
+            store = open_store(args.store)
+        except OSError as exc:
+            raise _UsageError(f"cannot read FILE={path!r}: {exc.strerror or exc}") from None
+        except OmnicontextError as exc:
+            raise _UsageError(f"cannot open --store: {exc}") from None
+        bar = None
+        if not quiet and _stderr_is_tty():
+            bar = _ProgressBar(sys.stderr, f"importing {Path(path).name}", size)
+        with store:
+            try:
+                report = import_jsonl(
+                    store.interactions,
+                    handle,
+                    batch_size=batch_size,
+                    channels=channels,
+                    progress=bar,
+                )
+            except OSError as exc:
+                raise _UsageError(f"cannot read FILE={path!r}: {exc.strerror or exc}") from None
+            except OmnicontextError as exc:
+                raise _UsageError(
+                    f"the store failed ({exc}); whole batches written before it are kept, "
+                    "and running the import again completes it"
+                ) from None
+            finally:
+                if bar is not None:
+                    bar.close()
+    _print_rejections(path, report)
+    if not quiet:
+        print(
+            f"{path}: {_count(report.lines, 'line')}, {report.added} added, "
+            f"{_count(report.duplicates, 'duplicate')}, {report.rejected_count} rejected"
+        )
+    return EXIT_OK if report.ok else EXIT_REJECTED
+
+
+def _short_value(value: Any) -> str:
+    if isinstance(value, bytes):  # a line that is not JSON: show it as text
+        value = value.decode("utf-8", "replace").rstrip("\r\n")
+    text = repr(value)
+    if len(text) > _MAX_VALUE:
+        text = text[: _MAX_VALUE - 3] + "..."
+    return text
+
+
+def _describe(errors: Sequence[FieldError]) -> str:
+    return "; ".join(f"{e.field}={_short_value(e.value)}: {e.reason}" for e in errors)
+
+
+def _print_rejections(path: str, report: ImportReport) -> None:
+    shown: list[RejectedLine] = report.rejected[:MAX_PRINTED_REJECTIONS]
+    for rejected in shown:
+        print(f"{path}:{rejected.line}: {_describe(rejected.errors)}", file=sys.stderr)
+    more = report.rejected_count - len(shown)
+    if more:
+        print(f"... and {more} more rejected lines", file=sys.stderr)
+    if any(e.reason == "unknown channel" for r in shown for e in r.errors):
+        print(
+            "hint: register your own channels with --channel NAME (or NAME:live)",
+            file=sys.stderr,
+        )
+
+
+# -- demo ---------------------------------------------------------------------
+
+
+def _demo(args: argparse.Namespace) -> int:
+    keep: str | None = args.keep
+    if keep is not None:
+        path = Path(keep)
+        if path.exists():
+            raise _UsageError(f"--keep PATH={keep!r} exists already; name a new file")
+        return _run_demo(path.resolve(), f"SQLite file {keep} (kept)")
+    with tempfile.TemporaryDirectory(prefix="omnicontext-demo-") as folder:
+        return _run_demo(
+            Path(folder) / "demo.db",
+            "a temporary SQLite file, removed on exit (keep it with --keep demo.db)",
+        )
+
+
+def _run_demo(db: Path, where: str) -> int:
+    from omnicontext._demo import scenario
+
+    try:
+        store = open_store(f"sqlite:///{db}")
+    except OmnicontextError as exc:
+        raise _UsageError(f"cannot create the demo store: {exc}") from None
+    with store:
+        try:
+            report = scenario.load(store)
+            # Find her as an agent would: by the handle her first public post came from.
+            found = store.customers.find_by_identity(scenario.ENTRY_IDENTITY)
+            customer = found[0] if found else store.customers.get(scenario.CUSTOMER_ID)
+            lines = _Demo(store, _arrow(sys.stdout)).render(customer, where, report)
+        except OmnicontextError as exc:
+            raise _UsageError(f"the demo store failed: {exc}") from None
+    out = "\n".join(lines)
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    print(out.encode(encoding, "replace").decode(encoding))
+    return EXIT_OK
+
+
+def _arrow(stream: TextIO) -> str:
+    try:
+        "\u2192".encode(getattr(stream, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return "->"
+    return "\u2192"
+
+
+def _duration(seconds: float) -> str:
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _clip(text: str, width: int = _TEXT_WIDTH) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 3].rstrip(" .,;:") + "..."
+
+
+def _journey(timeline: Sequence[Interaction]) -> list[str]:
+    """The channels in the order the customer used them, repeats folded."""
+    channels: list[str] = []
+    for item in timeline:
+        if not channels or channels[-1] != item.channel:
+            channels.append(item.channel)
+    return channels
+
+
+class _Demo:
+    """Renders a customer's unified timeline, read back from a store."""
+
+    def __init__(self, store: Store, arrow: str) -> None:
+        self._store = store
+        self._arrow = arrow
+
+    def render(self, customer: Customer, where: str, report: ImportReport) -> list[str]:
+        zone: tzinfo = ZoneInfo(customer.time_zone or "UTC")
+        timeline = self._timeline(customer.id)
+        cases = self._store.cases.for_customer(customer.id)
+        return [
+            "omnicontext demo: one customer's issue, from a public post to a phone call.",
+            f"Store: {where}.",
+            f"Loaded {_count(1, 'customer')}, {_count(len(cases), 'case')} and "
+            f"{_count(report.added, 'interaction')}, then read the timeline back from it.",
+            "",
+            *self._header(customer, cases),
+            "",
+            *self._rows(timeline, zone),
+            "",
+            *self._summary(customer, cases, timeline, zone),
+        ]
+
+    def _timeline(self, customer_id: str) -> list[Interaction]:
+        items: list[Interaction] = []
+        cursor: str | None = None
+        while True:
+            page = self._store.interactions.customer_timeline(
+                customer_id, limit=100, cursor=cursor
+            )
+            items.extend(page)
+            cursor = page.next_cursor
+            if cursor is None:
+                return items
+
+    def _header(self, customer: Customer, cases: Sequence[Case]) -> list[str]:
+        name = customer.display_name or customer.id
+        details = ", ".join(filter(None, [customer.id, customer.time_zone, customer.language]))
+        out = [f"{name} ({details})"]
+        for ident in customer.identities:
+            if ident.kind is IdentityKind.SOCIAL:
+                label = ident.platform or "social"
+            elif ident.kind is IdentityKind.EXTERNAL:
+                label = ident.system or "external"
+            else:
+                label = ident.kind.value
+            verified = " (verified)" if ident.verified else ""
+            out.append(f"  {label:<8} {ident.value}{verified}")
+        for case in cases:
+            out.append(
+                f"Case {case.id}: {case.subject or '(no subject)'} "
+                f"(priority {case.priority.value}, now {case.status.value})"
+            )
+        return out
+
+    def _rows(self, timeline: Sequence[Interaction], zone: tzinfo) -> list[str]:
+        rows: list[tuple[datetime, str, str, str, str]] = []
+        status: dict[str, str] = {}
+        for item in timeline:
+            actor = item.agent_id if item.actor == "agent" and item.agent_id else item.actor
+            rows.append(
+                (
+                    item.occurred_at.astimezone(zone),
+                    item.channel,
+                    item.type,
+                    str(actor),
+                    self._text(item, status),
+                )
+            )
+        widths = [
+            max((len(r[1]) for r in rows), default=0),
+            max((len(r[2]) for r in rows), default=0),
+            max((len(r[3]) for r in rows), default=0),
+        ]
+        out: list[str] = []
+        day = None
+        for local, channel, kind, actor, text in rows:
+            if local.date() != day:
+                day = local.date()
+                if out:
+                    out.append("")
+                out.append(f"{local:%A %d %B %Y}, {zone} time ({local:%Z})")
+            out.append(
+                f"  {local:%H:%M}  {channel:<{widths[0]}}  {kind:<{widths[1]}}  "
+                f"{actor:<{widths[2]}}  {text}"
+            )
+        return out
+
+    def _text(self, item: Interaction, status: dict[str, str]) -> str:
+        arrow = self._arrow
+        if isinstance(item, Message):
+            return f'"{_clip(item.body)}"'
+        if isinstance(item, Note):
+            return f"(internal) {_clip(item.body, _TEXT_WIDTH - 11)}"
+        if isinstance(item, Call):
+            if item.answered_at is None:
+                waited = item.wait_seconds
+                return f"{item.direction.value} call, abandoned" + (
+                    "" if waited is None else f" after {_duration(waited)}"
+                )
+            parts = [f"{item.direction.value} call", f"waited {_duration(item.wait_seconds or 0)}"]
+            if item.talk_seconds is not None:
+                parts.append(f"talked {_duration(item.talk_seconds)}")
+            parts.append(f"answered by {item.agent_id or 'an agent'}")
+            return ", ".join(parts)
+        if isinstance(item, Handoff):
+            # The channel column already names where it came from, as a rule.
+            head = f"{arrow} {item.to_channel}: "
+            if item.from_channel != item.channel:
+                head = f"{item.from_channel} {head}"
+            return head + _clip(item.reason, max(_TEXT_WIDTH - len(head), 40))
+        if isinstance(item, StatusChange):
+            key = item.case_id or ""
+            before = status.get(key, "new")
+            status[key] = item.status.value
+            return f"{before} {arrow} {item.status.value}"
+        if isinstance(item, Assignment):
+            queue = f" (queue {item.queue})" if item.queue else ""
+            return f"assigned to {item.agent_id}{queue}"
+        if isinstance(item, Survey):
+            return f"CSAT {item.csat}/5" if item.csat is not None else f"NPS {item.nps}/10"
+        return ""  # pragma: no cover - every interaction type is handled above
+
+    def _summary(
+        self,
+        customer: Customer,
+        cases: Sequence[Case],
+        timeline: Sequence[Interaction],
+        zone: tzinfo,
+    ) -> list[str]:
+        journey = _journey(timeline)
+        out = [f"Journey: {f' {self._arrow} '.join(journey)}"]
+        solved = next(
+            (i for i in timeline if isinstance(i, StatusChange) and i.status.value == "solved"),
+            None,
+        )
+        scores = [i for i in timeline if isinstance(i, Survey)]
+        facts: list[str] = []
+        if timeline and solved is not None:
+            taken = _duration((solved.occurred_at - timeline[0].occurred_at).total_seconds())
+            facts.append(f"solved {taken} after the first contact, on {len(journey)} channels")
+        if scores:
+            facts.append(self._text(scores[-1], {}))
+        if facts:
+            sentence = "; ".join(facts)
+            out.append(sentence[0].upper() + sentence[1:] + ".")
+        name = (customer.display_name or customer.id).split()[0]
+        for case in cases:
+            if not case.checkpoints:
+                out.append(f"Case {case.id} has no checkpoints yet.")
+                continue
+            done = [
+                f"{c.name} ({c.channel or 'no channel'}, {c.done_at.astimezone(zone):%H:%M})"
+                for c in case.checkpoints
+            ]
+            first = min(case.checkpoints, key=lambda c: c.done_at)
+            later = [
+                channel
+                for channel in _journey([i for i in timeline if i.occurred_at > first.done_at])
+                if channel != first.channel
+            ]
+            where = " or ".join(dict.fromkeys(later)) if later else "the next channel"
+            out.append(f"Checkpoints on {case.id}: {', '.join(done)}.")
+            out.append(
+                f"Recorded once and carried with the case, so {name} never had to repeat "
+                f"them on {where}."
+            )
+        return out

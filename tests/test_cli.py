@@ -1,0 +1,395 @@
+"""The ``omnicontext`` command: import, demo, schema, help and version."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import omnicontext
+from omnicontext import cli
+from omnicontext._demo import scenario
+from omnicontext.cli import main
+from omnicontext.storage import open_store
+from omnicontext.testing import factories as f
+
+
+def _url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def _write(path: Path, *records: Any) -> Path:
+    lines = [r if isinstance(r, str) else r.to_json() for r in records]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    return _write(
+        tmp_path / "history.jsonl", *(f.message(f"m{i}", at=f.minutes(i)) for i in range(25))
+    )
+
+
+# -- import -------------------------------------------------------------------
+
+
+def test_import_reports_counts_and_exits_0(
+    history: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "support.db"
+    assert main(["import", str(history), "--store", _url(db), "--batch-size", "10"]) == 0
+    out, err = capsys.readouterr()
+    assert out == f"{history}: 25 lines, 25 added, 0 duplicates, 0 rejected\n"
+    assert err == ""
+    with open_store(_url(db)) as store:
+        assert store.interactions.count() == 25
+
+
+def test_importing_the_same_file_twice_adds_nothing(
+    history: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = _url(tmp_path / "support.db")
+    assert main(["import", str(history), "--store", url]) == 0
+    capsys.readouterr()
+    assert main(["import", str(history), "--store", url, "--batch-size", "7"]) == 0
+    assert "25 lines, 0 added, 25 duplicates, 0 rejected" in capsys.readouterr().out
+    with open_store(url) as store:
+        assert store.interactions.count() == 25
+
+
+def test_bad_lines_are_named_with_line_field_value_and_reason_and_the_rest_imported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = f.message("m1").to_dict()
+    path = _write(
+        tmp_path / "mixed.jsonl",
+        f.message("m1"),
+        json.dumps({**good, "id": "naive", "occurred_at": "2026-01-05T09:00:00"}),
+        "{not json",
+        f.survey("s1"),
+        json.dumps({**f.survey("s2").to_dict(), "csat": 9}),
+    )
+    url = _url(tmp_path / "support.db")
+    assert main(["import", str(path), "--store", url, "--batch-size", "2"]) == 1
+    out, err = capsys.readouterr()
+    assert "5 lines, 2 added, 0 duplicates, 3 rejected" in out
+    lines = err.splitlines()
+    assert lines[0].startswith(
+        f"{path}:2: occurred_at='2026-01-05T09:00:00': a timezone-aware time is required"
+    )
+    assert lines[1].startswith(f"{path}:3: interaction='{{not json': Invalid JSON")
+    assert lines[2] == f"{path}:5: csat=9: Input should be less than or equal to 5"
+    assert "Traceback" not in err
+    with open_store(url) as store:
+        assert store.interactions.count() == 2
+        assert store.interactions.get("s1").type == "survey"
+
+
+def test_rejections_printed_are_capped_and_the_rest_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = json.dumps({**f.message("x").to_dict(), "occurred_at": "2026-01-05T09:00:00"})
+    path = _write(tmp_path / "bad.jsonl", *([bad] * (cli.MAX_PRINTED_REJECTIONS + 10)))
+    assert main(["import", str(path), "--store", "memory://"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == cli.MAX_PRINTED_REJECTIONS + 1
+    assert err[-1] == "... and 10 more rejected lines"
+
+
+def test_quiet_prints_no_summary_but_still_reports_rejections(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path / "x.jsonl", f.message("m1"), "{not json")
+    assert main(["import", str(path), "--store", "memory://", "--quiet"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"{path}:2: interaction=" in err
+
+
+def test_a_missing_file_exits_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nope.jsonl"
+    assert main(["import", str(missing), "--store", "memory://"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot read FILE={str(missing)!r}" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("nonsense", "not a store URL: url='nonsense'"),
+        ("postgres://db/support", "no store adapter for scheme 'postgres'"),
+        ("sqlite:///x.db?mode=ro", "sqlite URLs take no options"),
+    ],
+)
+def test_a_bad_store_url_exits_2_naming_it(
+    history: Path, url: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(history), "--store", url]) == 2
+    err = capsys.readouterr().err
+    assert says in err
+    assert "Traceback" not in err
+
+
+def test_a_file_that_is_not_a_database_exits_2(
+    history: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(history), "--store", _url(history)]) == 2
+    assert "cannot open --store" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", ["0", "-3", "ten", "1.5"])
+def test_a_bad_batch_size_exits_2_naming_the_value(
+    history: Path, size: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(history), "--store", "memory://", "--batch-size", size]) == 2
+    err = capsys.readouterr().err
+    assert f"argument --batch-size: must be a positive integer, got {size!r}" in err
+
+
+def test_custom_channels_are_registered_with_channel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(
+        tmp_path / "custom.jsonl",
+        f.message("l1", channel="chat"),
+        json.dumps({**f.message("l2").to_dict(), "channel": "line"}),
+        json.dumps({**f.message("k1").to_dict(), "channel": "kiosk"}),
+    )
+    url = _url(tmp_path / "support.db")
+    assert main(["import", str(path), "--store", url]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:2: channel='line': unknown channel" in err
+    assert "--channel" in err  # the hint says how to register it
+    args = ["import", str(path), "--store", url, "--channel", "line", "--channel", "kiosk:live"]
+    assert main(args) == 0
+    assert "3 lines, 2 added, 1 duplicate, 0 rejected" in capsys.readouterr().out
+    with open_store(url) as store:
+        assert store.interactions.get("k1").channel == "kiosk"
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ("Line", "name='Line': a channel name is"),
+        ("chat", "name='chat' is already a registered channel"),
+        ("line:fast", "mode='fast'"),
+    ],
+)
+def test_a_bad_channel_exits_2_naming_it(
+    history: Path, spec: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(history), "--store", "memory://", "--channel", spec]) == 2
+    assert says in capsys.readouterr().err
+
+
+def test_one_channel_with_two_modes_exits_2(
+    history: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["import", str(history), "--store", "memory://"]
+    assert main([*args, "--channel", "line", "--channel", "line:live"]) == 2
+    assert "name='line' is given as both async and live" in capsys.readouterr().err
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(
+    history: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(history), "--store", "memory://", "--batch-size", "5"]) == 0
+    assert "\r" not in capsys.readouterr().err
+
+
+def test_a_progress_bar_on_a_terminal_unless_quiet(
+    history: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["import", str(history), "--store", "memory://", "--batch-size", "5"]) == 0
+    err = capsys.readouterr().err
+    last = err.rstrip("\n").split("\r")[-1]
+    assert re.search(r"importing history\.jsonl  \[#{20}\] 100%  25 lines  [\d,]+ lines/s", last)
+    assert err.endswith("\n")
+    assert main(["import", str(history), "--store", "memory://", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_the_progress_bar_redraws_one_line_at_most_ten_times_a_second() -> None:
+    ticks = iter([0.0, 0.05, 0.08, 0.2, 0.5])
+    stream = io.StringIO()
+    bar = cli._ProgressBar(stream, "importing x", 1000, clock=lambda: next(ticks))
+    bar(10, 100)  # drawn: the first call
+    bar(20, 200)  # skipped: 0.08 s after the last drawing
+    bar(30, 300)  # drawn at 0.2 s
+    bar.close()  # the final state, then a new line
+    frames = stream.getvalue().split("\r")[1:]
+    assert len(frames) == 3
+    assert "10%" in frames[0]
+    assert "30%" in frames[1]
+    assert "30 lines  60 lines/s" in frames[2]
+    assert stream.getvalue().endswith("\n")
+
+
+def test_an_interrupted_import_exits_130(
+    history: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "import_jsonl", interrupted)
+    assert main(["import", str(history), "--store", "memory://"]) == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_a_closed_output_pipe_exits_141_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def reader_gone(*args: Any) -> int:
+        raise BrokenPipeError
+
+    monkeypatch.setattr(cli, "_schema", reader_gone)
+    assert main(["schema"]) == 141
+    assert capsys.readouterr().err == ""
+
+
+# -- demo ---------------------------------------------------------------------
+
+
+def _rows(out: str) -> list[list[str]]:
+    return [line.split() for line in out.splitlines() if re.match(r"  \d\d:\d\d  ", line)]
+
+
+def test_demo_prints_the_journey_across_four_channels_and_cleans_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "Ada Okafor (cus_ada_okafor, Europe/London, en-GB)" in out
+    for identity in ("twitter  @ada_okafor", "email    ada.okafor", "phone    +447700900123"):
+        assert identity in out
+    rows = _rows(out)
+    assert len(rows) == 19
+    channels = list(dict.fromkeys(row[1] for row in rows))
+    assert channels == ["social_public", "social_private", "chat", "phone"]
+    assert rows[0][:4] == ["09:12", "social_public", "message", "customer"]
+    assert "Journey: social_public → social_private → chat → phone" in out.splitlines()
+    assert "new → open" in out
+    assert "open → pending" in out
+    assert "pending → solved" in out
+    assert "waited 42s, talked 10m 33s, answered by ag_funmi" in out
+    assert "CSAT 5/5" in out
+    assert "identity_verified (social_private, 09:22), card_frozen (chat, 09:31)" in out
+    assert "never had to repeat them" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_keep_leaves_a_store_open_store_can_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "demo.db"
+    assert main(["demo", "--keep", str(db)]) == 0
+    assert f"Store: SQLite file {db} (kept)." in capsys.readouterr().out
+    with open_store(_url(db)) as store:
+        assert store.customers.count() == 1
+        assert store.interactions.count() == 19
+        case = store.cases.get(scenario.CASE_ID)
+        assert case.status == "solved"
+        assert len(store.interactions.customer_timeline(scenario.CUSTOMER_ID)) == 19
+    assert main(["demo", "--keep", str(db)]) == 2
+    assert f"--keep PATH={str(db)!r} exists already" in capsys.readouterr().err
+
+
+def test_demo_reads_the_timeline_back_from_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pages: list[int] = []
+    real = cli._Demo._timeline
+
+    def spy(self: Any, customer_id: str) -> Any:
+        items = real(self, customer_id)
+        pages.append(len(items))
+        return items
+
+    monkeypatch.setattr(cli._Demo, "_timeline", spy)
+    assert main(["demo", "--keep", str(tmp_path / "demo.db")]) == 0
+    assert pages == [19]
+    assert len(_rows(capsys.readouterr().out)) == 19
+
+
+# -- schema, help, version ----------------------------------------------------
+
+
+def test_schema_prints_json_with_the_seven_types(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    out = capsys.readouterr().out
+    schema = json.loads(out)
+    assert sorted(schema["discriminator"]["mapping"]) == [
+        "assignment",
+        "call",
+        "handoff",
+        "message",
+        "note",
+        "status",
+        "survey",
+    ]
+    assert out.splitlines()[1].startswith('  "')
+
+
+@pytest.mark.parametrize("indent", [0, 4])
+def test_schema_honours_indent(indent: int, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "--indent", str(indent)]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out)["title"] == "omnicontext interaction"
+    second = out.splitlines()[1]
+    assert len(second) - len(second.lstrip(" ")) == indent
+
+
+def test_a_bad_indent_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "--indent", "-1"]) == 2
+    assert "must be an integer 0 or more, got '-1'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["import", "demo", "schema"])
+def test_each_command_has_help_with_an_example(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command, "-h"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: omnicontext {command}")
+    assert f"  omnicontext {command}" in out.split("example")[1]
+
+
+def test_the_top_level_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in ("import", "demo", "schema", "exit codes"))
+
+
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "usage: omnicontext" in capsys.readouterr().err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"omnicontext {omnicontext.__version__}\n"
+
+
+def test_python_dash_m_omnicontext_runs_the_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "omnicontext", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"omnicontext {omnicontext.__version__}\n"
