@@ -1,0 +1,563 @@
+"""An omnicontext store that keeps everything in plain JSON files.
+
+A worked example of a third-party storage adapter: it implements the whole
+:class:`omnicontext.storage.Store` protocol with nothing but the standard
+library and omnicontext's public API, and passes the conformance kit
+(:class:`omnicontext.testing.StoreContract`). Read it top to bottom; copy what
+you need.
+
+A store is one directory::
+
+    support/
+      .lock                          flock()ed while anyone reads or writes
+      customers/<name>.json          one document per customer, replaced atomically
+      cases/<name>.json              one document per case
+      interactions/<name>.jsonl      one append-only JSON Lines log per customer
+      interactions/_no_customer.jsonl   interactions not resolved to a customer yet
+
+>>> import tempfile
+>>> from omnicontext.model import Customer
+>>> with tempfile.TemporaryDirectory() as tmp, JsonFilesStore(tmp) as store:
+...     saved = store.customers.save(Customer(id="cus_1", display_name="Ada"))
+...     saved.version, store.customers.get("cus_1").display_name
+(1, 'Ada')
+
+Trade-offs, chosen to keep the code short and obviously right:
+
+* Every call reads the files it needs; there is no cache and no index. Fine for
+  thousands of records, not for millions.
+* One lock for the whole directory: readers and writers take turns.
+* A transaction keeps its undo information in memory. An exception leaving the
+  block restores every file it touched, but a crash half-way through a write
+  that spans several files can leave part of it on disk; a production adapter
+  writes its undo journal to disk first.
+* POSIX only (``fcntl``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import fcntl
+import hashlib
+import heapq
+import json
+import os
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Generic, Self, TypeVar
+from urllib.parse import unquote, urlsplit
+
+from omnicontext.errors import ConflictError, FieldError, InvalidInput, NotFound, StoreError
+from omnicontext.model import (
+    Case,
+    Customer,
+    Identity,
+    Interaction,
+    InteractionBase,
+    parse_interaction_json,
+)
+from omnicontext.storage import AppendResult, ErasureReport, Page
+
+if TYPE_CHECKING:
+    from omnicontext.storage import Store
+
+__all__ = ["JsonFilesStore"]
+
+MAX_LIMIT = 10_000
+"""The largest page or scan chunk accepted (the same bound the built-in stores use)."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_Key = tuple[int, str]  # (microseconds since the epoch, id): the order of every timeline
+D = TypeVar("D", Customer, Case)
+
+
+# -- small helpers: ordering, cursors, argument checks, file names -------------
+
+
+def _micros(moment: datetime) -> int:
+    """One number per instant, whatever its UTC offset, so 10:00+01:00 == 09:00Z."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _key(item: Interaction) -> _Key:
+    return _micros(item.occurred_at), item.id
+
+
+def _invalid(subject: str, field: str, value: object, reason: str) -> InvalidInput:
+    return InvalidInput(subject, [FieldError(field, value, reason)])
+
+
+def _check_size(subject: str, field: str, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LIMIT:
+        raise _invalid(subject, field, value, f"must be an integer 1..{MAX_LIMIT}")
+
+
+def _check_bound(field: str, moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    if not isinstance(moment, datetime) or moment.utcoffset() is None:
+        raise _invalid("scan", field, moment, "a timezone-aware datetime is required")
+    return _micros(moment)
+
+
+def _encode_cursor(key: _Key) -> str:
+    """Cursors are opaque to callers: the (time, id) of the last item, base64'd."""
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> _Key:
+    with contextlib.suppress(ValueError, binascii.Error, AttributeError):
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if isinstance(value, list) and len(value) == 2:
+            micros, item_id = value
+            if isinstance(micros, int) and isinstance(item_id, str):
+                return micros, item_id
+    raise _invalid("page request", "cursor", cursor, "not a cursor this store produced")
+
+
+def _page(
+    items: Iterable[Interaction], limit: int, cursor: str | None, newest_first: bool
+) -> Page[Interaction]:
+    """One page of ``items`` in (time, id) order, starting just past ``cursor``.
+
+    heapq keeps only ``limit + 1`` records in memory; the extra one tells us
+    whether another page follows.
+    """
+    _check_size("page request", "limit", limit)
+    after = None if cursor is None else _decode_cursor(cursor)
+    if newest_first:
+        wanted = (i for i in items if after is None or _key(i) < after)
+        chosen = heapq.nlargest(limit + 1, wanted, key=_key)
+    else:
+        wanted = (i for i in items if after is None or _key(i) > after)
+        chosen = heapq.nsmallest(limit + 1, wanted, key=_key)
+    more = len(chosen) > limit
+    chosen = chosen[:limit]
+    return Page(
+        items=tuple(chosen), next_cursor=_encode_cursor(_key(chosen[-1])) if more else None
+    )
+
+
+def _file_name(record_id: str, suffix: str) -> str:
+    """A safe file name for any id.
+
+    Ids may contain ``/``, be 256 CJK characters long, or differ only in case
+    (which a case-insensitive file system would merge), so the name is a
+    readable prefix plus a hash of the exact id. The id itself lives in the file.
+    """
+    readable = re.sub(r"[^A-Za-z0-9_]", "_", record_id)[:48]
+    return f"{readable}-{hashlib.sha256(record_id.encode()).hexdigest()[:16]}{suffix}"
+
+
+# -- customers and cases: one JSON document per file ---------------------------
+
+
+class _Documents(Generic[D]):
+    """What customers and cases share: get, save with optimistic versions, list."""
+
+    def __init__(self, store: JsonFilesStore, model: type[D], folder: str) -> None:
+        self._s: JsonFilesStore = store
+        self._model: type[D] = model
+        self._kind: str = model.__name__.lower()  # "customer" or "case", used in errors
+        self._folder: Path = store.path / folder
+
+    def _path(self, doc_id: str) -> Path:
+        return self._folder / _file_name(doc_id, ".json")
+
+    def _find(self, doc_id: str) -> D | None:
+        path = self._path(doc_id)
+        return self._model.parse_json(path.read_bytes()) if path.exists() else None
+
+    def _all(self) -> Iterator[D]:
+        for path in sorted(self._folder.glob("*.json")):
+            yield self._model.parse_json(path.read_bytes())
+
+    def _get(self, doc_id: str) -> D:
+        with self._s._locked():
+            found = self._find(doc_id)
+        if found is None:
+            raise NotFound(self._kind, doc_id)
+        return found
+
+    def _save(self, doc: D) -> D:
+        if not isinstance(doc, self._model):
+            expected = f"expected a {self._model.__name__}"
+            raise _invalid(self._kind, self._kind, type(doc).__name__, expected)
+        with self._s._locked():  # read the version and write under one lock
+            stored = self._find(doc.id)
+            stored_version = 0 if stored is None else stored.version  # 0: not stored yet
+            if doc.version != stored_version:
+                raise ConflictError(
+                    f"{self._kind} {doc.id!r} has version {doc.version} but the stored one has "
+                    f"{stored_version}: someone else saved it; reload it and apply the change "
+                    "again",
+                    kind=self._kind,
+                    id=doc.id,
+                )
+            new: D = doc.model_copy(update={"version": doc.version + 1})
+            self._s._replace(self._path(doc.id), new.to_json().encode())
+            return new
+
+    def _remove(self, doc_id: str) -> None:
+        self._s._replace(self._path(doc_id), None)
+
+
+class _Customers(_Documents[Customer]):
+    def get(self, customer_id: str) -> Customer:
+        return self._get(customer_id)
+
+    def save(self, customer: Customer) -> Customer:
+        return self._save(customer)
+
+    def find_by_identity(self, identity: Identity | str) -> list[Customer]:
+        key = identity.key if isinstance(identity, Identity) else identity
+        with self._s._locked():
+            found = [c for c in self._all() if any(i.key == key for i in c.identities)]
+        return sorted(found, key=lambda c: c.id)
+
+    def count(self) -> int:
+        with self._s._locked():
+            return sum(1 for _ in self._folder.glob("*.json"))
+
+
+class _Cases(_Documents[Case]):
+    def get(self, case_id: str) -> Case:
+        return self._get(case_id)
+
+    def save(self, case: Case) -> Case:
+        return self._save(case)
+
+    def for_customer(self, customer_id: str) -> list[Case]:
+        with self._s._locked():
+            found = [c for c in self._all() if c.customer_id == customer_id]
+        return sorted(found, key=lambda c: c.id)
+
+
+# -- interactions: one append-only JSON Lines log per customer -----------------
+
+
+class _Interactions:
+    def __init__(self, store: JsonFilesStore) -> None:
+        self._s = store
+
+    def append(self, interaction: Interaction) -> bool:
+        return self.append_many([interaction]).added == 1
+
+    def append_many(self, interactions: Iterable[Interaction]) -> AppendResult:
+        batch = list(interactions)
+        for item in batch:
+            if not isinstance(item, InteractionBase):
+                reason = "expected an Interaction model; parse dicts with parse_interaction()"
+                raise _invalid("interaction", "interaction", type(item).__name__, reason)
+        ids = {item.id for item in batch}
+        # A transaction because the batch may touch several customers' logs.
+        with self._s.transaction():
+            seen = {i.id: i for i in self._s._all_interactions() if i.id in ids}
+            fresh: list[Interaction] = []
+            duplicates = 0
+            # Check the whole batch before writing anything: one conflict, no write.
+            for item in batch:
+                previous = seen.get(item.id)
+                if previous is None:
+                    seen[item.id] = item
+                    fresh.append(item)
+                elif previous.to_json() == item.to_json() or previous == item:
+                    duplicates += 1  # `==` also equates one instant in two UTC offsets
+                else:
+                    raise ConflictError(
+                        f"interaction {item.id!r} already exists with different content; "
+                        "interactions are immutable, so a correction needs a new id",
+                        kind="interaction",
+                        id=item.id,
+                    )
+            lines: dict[Path, list[str]] = {}
+            for item in fresh:
+                lines.setdefault(self._s._log_path(item.customer_id), []).append(item.to_json())
+            for path, new_lines in lines.items():
+                self._s._append(path, new_lines)
+        return AppendResult(added=len(fresh), duplicates=duplicates)
+
+    def get(self, interaction_id: str) -> Interaction:
+        with self._s._locked():
+            found = next((i for i in self._s._all_interactions() if i.id == interaction_id), None)
+        if found is None:
+            raise NotFound("interaction", interaction_id)
+        return found
+
+    def customer_timeline(
+        self,
+        customer_id: str,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+        newest_first: bool = False,
+    ) -> Page[Interaction]:
+        with self._s._locked():  # a customer's interactions all live in their own log
+            log = (item for _, item in self._s._read_log(self._s._log_path(customer_id)))
+            return _page(log, limit, cursor, newest_first)
+
+    def case_timeline(
+        self,
+        case_id: str,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+        newest_first: bool = False,
+    ) -> Page[Interaction]:
+        with self._s._locked():  # a case can span several logs: read them all
+            items = (i for i in self._s._all_interactions() if i.case_id == case_id)
+            return _page(items, limit, cursor, newest_first)
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[Interaction]]:
+        # Check the arguments now, not when the caller first iterates.
+        lo, hi = _check_bound("start", start), _check_bound("end", end)
+        if lo is not None and hi is not None and hi < lo:
+            raise _invalid("scan", "end", end, "is before start")
+        _check_size("scan", "chunk_size", chunk_size)
+        return self._scan(lo, hi, chunk_size)
+
+    def _scan(
+        self, lo: int | None, hi: int | None, chunk_size: int
+    ) -> Iterator[list[Interaction]]:
+        """Each chunk is the next ``chunk_size`` records after the last one yielded.
+
+        Memory stays bounded by one chunk, and the lock is released between
+        chunks, so a long report does not stop the helpdesk writing.
+        """
+        after: _Key | None = None
+        while True:
+            with self._s._locked():
+                wanted = (
+                    i
+                    for i in self._s._all_interactions()
+                    if (lo is None or _micros(i.occurred_at) >= lo)
+                    and (hi is None or _micros(i.occurred_at) < hi)
+                    and (after is None or _key(i) > after)
+                )
+                chunk = heapq.nsmallest(chunk_size, wanted, key=_key)
+            if not chunk:
+                return
+            yield chunk
+            if len(chunk) < chunk_size:
+                return
+            after = _key(chunk[-1])
+
+    def count(self) -> int:
+        with self._s._locked():
+            return sum(1 for _ in self._s._all_interactions())
+
+
+# -- the store ------------------------------------------------------------------
+
+
+class JsonFilesStore:
+    """The storage contract kept in a directory of JSON files.
+
+    Open one per directory and process, or several: every handle takes the
+    directory lock, so handles in different threads or processes take turns.
+    A transaction holds the lock until it ends, so keep transactions short, and
+    do not open a second handle on the same directory inside one.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.path = Path(directory)
+        for folder in ("customers", "cases", "interactions"):
+            (self.path / folder).mkdir(parents=True, exist_ok=True)
+        # flock() excludes other handles and processes; the RLock excludes the
+        # other threads of this handle (they share one descriptor, so one flock).
+        self._lock_fd: int | None = os.open(self.path / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        self._thread_lock = threading.RLock()
+        self._lock_depth = 0
+        # Inside a transaction: each touched file's content before its first
+        # change (None: the file did not exist). Outside one: None.
+        self._undo: dict[Path, bytes | None] | None = None
+        self._customers = _Customers(self, Customer, "customers")
+        self._cases = _Cases(self, Case, "cases")
+        self._interactions = _Interactions(self)
+
+    @classmethod
+    def from_url(cls, url: str) -> JsonFilesStore:
+        """Open ``jsonfiles:///absolute/path/to/dir`` (what ``open_store`` calls)."""
+        parts = urlsplit(url)
+        if (
+            parts.scheme != "jsonfiles"
+            or parts.netloc not in ("", "localhost")
+            or not parts.path.startswith("/")
+            or parts.query
+            or parts.fragment
+        ):
+            raise StoreError(f"expected jsonfiles:///absolute/path/to/dir, not url={url!r}")
+        return cls(unquote(parts.path))
+
+    # -- the Store protocol ---------------------------------------------------
+
+    @property
+    def customers(self) -> _Customers:
+        """Customer documents."""
+        return self._customers
+
+    @property
+    def cases(self) -> _Cases:
+        """Case documents."""
+        return self._cases
+
+    @property
+    def interactions(self) -> _Interactions:
+        """The interaction log."""
+        return self._interactions
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Writes inside land together or not at all; nested blocks join the outer one."""
+        with self._locked():
+            if self._undo is not None:  # nested: the outermost block decides
+                yield
+                return
+            undo: dict[Path, bytes | None] = {}
+            self._undo = undo
+            try:
+                yield
+            except BaseException:
+                self._undo = None  # so restoring records nothing
+                for path, content in undo.items():
+                    self._replace(path, content)
+                raise
+            finally:
+                self._undo = None
+
+    def erase_customer(self, customer_id: str) -> ErasureReport:
+        """Remove every record of a customer in one transaction (see the protocol)."""
+        with self.transaction():
+            customer = self._customers._find(customer_id)
+            cases = self._cases.for_customer(customer_id)
+            case_ids = {case.id for case in cases}
+            # An unresolved interaction is theirs only if no one else holds its identity.
+            others = {
+                i.key for c in self._customers._all() if c.id != customer_id for i in c.identities
+            }
+            sole = {i.key for i in customer.identities} - others if customer else set()
+
+            def is_theirs(item: Interaction) -> bool:
+                return (
+                    item.customer_id == customer_id
+                    or item.case_id in case_ids
+                    or (
+                        item.customer_id is None
+                        and item.identity is not None
+                        and item.identity.key in sole
+                    )
+                )
+
+            erased = 0
+            for path in self._log_paths():
+                lines = list(self._read_log(path))
+                kept = [line for line, item in lines if not is_theirs(item)]
+                if len(kept) < len(lines):
+                    erased += len(lines) - len(kept)
+                    # The one place a log is rewritten rather than appended to.
+                    self._replace(path, b"".join(kept) or None)
+            for case_id in case_ids:
+                self._cases._remove(case_id)
+            if customer is not None:
+                self._customers._remove(customer_id)
+            return ErasureReport(
+                customer_id=customer_id,
+                customers=int(customer is not None),
+                identities=len(customer.identities) if customer else 0,
+                cases=len(case_ids),
+                interactions=erased,
+            )
+
+    def close(self) -> None:
+        """Release the lock file; later use raises ``StoreError``. Closing twice is fine."""
+        with self._thread_lock:
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)  # closing the descriptor also drops the flock
+                self._lock_fd = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- locking and files ------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the directory lock; re-entrant, so a transaction can call anything."""
+        with self._thread_lock:
+            if self._lock_fd is None:
+                raise StoreError(f"the store at {self.path} is closed")
+            if self._lock_depth == 0:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+                if self._lock_depth == 0 and self._lock_fd is not None:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _remember(self, path: Path) -> None:
+        """Inside a transaction, keep a file's content from before its first change."""
+        if self._undo is not None and path not in self._undo:
+            self._undo[path] = path.read_bytes() if path.exists() else None
+
+    def _replace(self, path: Path, content: bytes | None) -> None:
+        """Write a whole file atomically, or delete it when ``content`` is None."""
+        self._remember(path)
+        if content is None:
+            path.unlink(missing_ok=True)
+            return
+        tmp = path.with_name(path.name + ".tmp")  # one writer at a time: a fixed name is safe
+        with tmp.open("wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)  # readers see the old file or the new one, never half of one
+
+    def _append(self, path: Path, lines: Sequence[str]) -> None:
+        """Append JSON lines to a log (JSON escapes newlines, so one record is one line)."""
+        self._remember(path)
+        with path.open("ab") as out:
+            out.write("".join(line + "\n" for line in lines).encode())
+            out.flush()
+            os.fsync(out.fileno())
+
+    def _log_path(self, customer_id: str | None) -> Path:
+        name = "_no_customer.jsonl" if customer_id is None else _file_name(customer_id, ".jsonl")
+        return self.path / "interactions" / name
+
+    def _log_paths(self) -> list[Path]:
+        return sorted((self.path / "interactions").glob("*.jsonl"))
+
+    def _read_log(self, path: Path) -> Iterator[tuple[bytes, Interaction]]:
+        """Each line of one log with the interaction it holds, in file order."""
+        if path.exists():
+            with path.open("rb") as log:  # binary: split on b"\n" only, never on U+2028
+                for line in log:
+                    if line.strip():
+                        yield line, parse_interaction_json(line, trusted=True)
+
+    def _all_interactions(self) -> Iterator[Interaction]:
+        for path in self._log_paths():
+            for _, item in self._read_log(path):
+                yield item
+
+
+if TYPE_CHECKING:
+
+    def _satisfies_the_protocol(store: JsonFilesStore) -> Store:
+        return store  # mypy checks here that JsonFilesStore is a Store

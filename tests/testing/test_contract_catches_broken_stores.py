@@ -1,0 +1,441 @@
+"""The conformance kit fails stores that break the contract.
+
+A kit that passes everything proves nothing. Each store below forwards to a
+:class:`MemoryStore` but breaks one clause of the contract; the kit's tests for
+that clause must fail on it, and the same tests must pass on the faithful
+forwarder, so the failure comes from the broken clause and nothing else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Self
+
+import pytest
+
+from omnicontext.errors import ConflictError, NotFound
+from omnicontext.model import Customer, Identity, Interaction
+from omnicontext.storage import (
+    AppendResult,
+    CaseRepository,
+    CustomerRepository,
+    ErasureReport,
+    InteractionLog,
+    MemoryStore,
+    Page,
+    Store,
+)
+from omnicontext.storage._common import encode_cursor, time_key
+from omnicontext.testing import StoreContract
+
+# -- a store that forwards everything to a MemoryStore ---------------------------
+
+
+class ForwardingCustomers:
+    def __init__(self, inner: CustomerRepository) -> None:
+        self.inner = inner
+
+    def get(self, customer_id: str) -> Customer:
+        return self.inner.get(customer_id)
+
+    def save(self, customer: Customer) -> Customer:
+        return self.inner.save(customer)
+
+    def find_by_identity(self, identity: Identity | str) -> list[Customer]:
+        return self.inner.find_by_identity(identity)
+
+    def count(self) -> int:
+        return self.inner.count()
+
+
+class ForwardingLog:
+    def __init__(self, inner: InteractionLog) -> None:
+        self.inner = inner
+
+    def append(self, interaction: Interaction) -> bool:
+        return self.inner.append(interaction)
+
+    def append_many(self, interactions: Iterable[Interaction]) -> AppendResult:
+        return self.inner.append_many(interactions)
+
+    def get(self, interaction_id: str) -> Interaction:
+        return self.inner.get(interaction_id)
+
+    def customer_timeline(
+        self,
+        customer_id: str,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+        newest_first: bool = False,
+    ) -> Page[Interaction]:
+        return self.inner.customer_timeline(
+            customer_id, limit=limit, cursor=cursor, newest_first=newest_first
+        )
+
+    def case_timeline(
+        self,
+        case_id: str,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+        newest_first: bool = False,
+    ) -> Page[Interaction]:
+        return self.inner.case_timeline(
+            case_id, limit=limit, cursor=cursor, newest_first=newest_first
+        )
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[Interaction]]:
+        return self.inner.scan(start, end, chunk_size=chunk_size)
+
+    def count(self) -> int:
+        return self.inner.count()
+
+
+class ForwardingStore:
+    """A MemoryStore behind forwarding repositories; subclasses break one clause."""
+
+    customers_type: type[ForwardingCustomers] = ForwardingCustomers
+    log_type: type[ForwardingLog] = ForwardingLog
+
+    def __init__(self) -> None:
+        self.inner = MemoryStore()
+        self._customers = self.customers_type(self.inner.customers)
+        self._log = self.log_type(self.inner.interactions)
+
+    @property
+    def customers(self) -> ForwardingCustomers:
+        return self._customers
+
+    @property
+    def cases(self) -> CaseRepository:
+        return self.inner.cases
+
+    @property
+    def interactions(self) -> ForwardingLog:
+        return self._log
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return self.inner.transaction()
+
+    def erase_customer(self, customer_id: str) -> ErasureReport:
+        return self.inner.erase_customer(customer_id)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+# -- stores that each break one clause ---------------------------------------------
+
+
+class _LastWriterWinsCustomers(ForwardingCustomers):
+    def save(self, customer: Customer) -> Customer:
+        try:
+            stored = self.inner.get(customer.id).version
+        except NotFound:
+            stored = 0
+        return self.inner.save(customer.model_copy(update={"version": stored}))
+
+
+class SaveIgnoresStaleVersions(ForwardingStore):
+    """Overwrites whatever is stored, whatever version the caller read."""
+
+    customers_type = _LastWriterWinsCustomers
+
+
+class _ArrivalOrderLog(ForwardingLog):
+    def __init__(self, inner: InteractionLog) -> None:
+        super().__init__(inner)
+        self.arrival: dict[str, int] = {}
+
+    def append(self, interaction: Interaction) -> bool:
+        return self.append_many([interaction]).added == 1
+
+    def append_many(self, interactions: Iterable[Interaction]) -> AppendResult:
+        batch = list(interactions)
+        for item in batch:
+            self.arrival.setdefault(item.id, len(self.arrival))
+        return self.inner.append_many(batch)
+
+    def customer_timeline(
+        self,
+        customer_id: str,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+        newest_first: bool = False,
+    ) -> Page[Interaction]:
+        page = self.inner.customer_timeline(
+            customer_id, limit=limit, cursor=cursor, newest_first=newest_first
+        )
+        items = sorted(
+            page.items, key=lambda i: (i.occurred_at, self.arrival[i.id]), reverse=newest_first
+        )
+        return Page(items=tuple(items), next_cursor=page.next_cursor)
+
+
+class TimelineTiesInArrivalOrder(ForwardingStore):
+    """Orders timelines by time only: records at one instant come as they arrived."""
+
+    log_type = _ArrivalOrderLog
+
+
+class _OneByOneLog(ForwardingLog):
+    def append_many(self, interactions: Iterable[Interaction]) -> AppendResult:
+        added = duplicates = 0
+        for item in interactions:
+            if self.inner.append(item):
+                added += 1
+            else:
+                duplicates += 1
+        return AppendResult(added=added, duplicates=duplicates)
+
+
+class BatchAppendNotAtomic(ForwardingStore):
+    """Appends a batch one record at a time: a conflict leaves the records before it."""
+
+    log_type = _OneByOneLog
+
+
+class _ForgivingLog(ForwardingLog):
+    def append(self, interaction: Interaction) -> bool:
+        try:
+            return self.inner.append(interaction)
+        except ConflictError:
+            return False
+
+
+class ChangedDuplicateAccepted(ForwardingStore):
+    """Treats a record reusing an id with other content as a harmless repeat."""
+
+    log_type = _ForgivingLog
+
+
+class _ReversedScanLog(ForwardingLog):
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[Interaction]]:
+        for chunk in self.inner.scan(start, end, chunk_size=chunk_size):
+            yield list(reversed(chunk))
+
+
+class ScanUnordered(ForwardingStore):
+    """Streams the right records in the right chunks, but not in time order."""
+
+    log_type = _ReversedScanLog
+
+
+class _OneChunkScanLog(ForwardingLog):
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[Interaction]]:
+        everything = [i for chunk in self.inner.scan(start, end, chunk_size=10_000) for i in chunk]
+        if everything:
+            yield everything
+
+
+class ScanIgnoresChunkSize(ForwardingStore):
+    """Returns the whole range as one chunk, however large."""
+
+    log_type = _OneChunkScanLog
+
+
+class _CursorAlwaysLog(ForwardingLog):
+    def customer_timeline(
+        self,
+        customer_id: str,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+        newest_first: bool = False,
+    ) -> Page[Interaction]:
+        page = self.inner.customer_timeline(
+            customer_id, limit=limit, cursor=cursor, newest_first=newest_first
+        )
+        if page.next_cursor is None and len(page.items) == limit:
+            # The classic slip: "a full page means there may be more".
+            last = page.items[-1]
+            after = encode_cursor((time_key(last.occurred_at), last.id))
+            return Page(items=page.items, next_cursor=after)
+        return page
+
+
+class FullLastPageHasACursor(ForwardingStore):
+    """Hands out a cursor after a last page that happens to be full."""
+
+    log_type = _CursorAlwaysLog
+
+
+class ErasureLeavesInteractions(ForwardingStore):
+    """Erases the customer and their cases but puts their interactions back."""
+
+    def erase_customer(self, customer_id: str) -> ErasureReport:
+        theirs = self.inner.interactions.customer_timeline(customer_id, limit=10_000).items
+        report = self.inner.erase_customer(customer_id)
+        self.inner.interactions.append_many(theirs)
+        return report
+
+
+class TransactionsNeverRollBack(ForwardingStore):
+    """Accepts ``with store.transaction():`` but keeps every write of a failed block."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+
+class CloseDoesNothing(ForwardingStore):
+    """Keeps working after ``close()``."""
+
+    def close(self) -> None:
+        pass
+
+
+# -- running kit tests by hand ---------------------------------------------------
+
+
+def run_kit_test(make: Callable[[], Store], name: str) -> None:
+    """Run one ``StoreContract`` test on stores from ``make``, as pytest would."""
+
+    class Kit(StoreContract):
+        def make_store(self) -> Store:
+            return make()
+
+    kit = Kit()
+    method = getattr(kit, name)
+    kit.setup_method(method)
+    try:
+        method()
+    finally:
+        kit.teardown_method(method)
+
+
+BROKEN: list[tuple[type[ForwardingStore], type[BaseException], list[str]]] = [
+    (
+        SaveIgnoresStaleVersions,
+        AssertionError,
+        [
+            "test_stale_customer_save_raises_conflict_and_keeps_the_winner",
+            "test_creating_a_customer_twice_conflicts",
+            "test_saving_an_unknown_customer_with_a_version_conflicts",
+        ],
+    ),
+    (TimelineTiesInArrivalOrder, AssertionError, ["test_ties_on_time_are_broken_by_id"]),
+    (
+        BatchAppendNotAtomic,
+        AssertionError,
+        [
+            "test_batch_with_one_conflict_writes_nothing",
+            "test_conflict_inside_one_batch_writes_nothing",
+        ],
+    ),
+    (
+        ChangedDuplicateAccepted,
+        AssertionError,
+        ["test_reusing_an_id_with_other_content_raises_conflict_and_keeps_original"],
+    ),
+    (
+        ScanUnordered,
+        AssertionError,
+        [
+            "test_scan_streams_a_half_open_range_in_order_and_in_chunks",
+            "test_scan_without_bounds_returns_the_whole_log_in_order",
+        ],
+    ),
+    (
+        ScanIgnoresChunkSize,
+        AssertionError,
+        [
+            "test_scan_streams_a_half_open_range_in_order_and_in_chunks",
+            "test_scan_is_lazy_and_chunks_respect_chunk_size",
+            "test_scan_of_an_exact_multiple_ends_cleanly",
+        ],
+    ),
+    (FullLastPageHasACursor, AssertionError, ["test_exact_fit_last_page_has_no_cursor"]),
+    (
+        ErasureLeavesInteractions,
+        AssertionError,
+        [
+            "test_erase_customer_removes_every_record_of_theirs_only",
+            "test_interactions_known_only_by_customer_id_are_erased_too",
+        ],
+    ),
+    (
+        TransactionsNeverRollBack,
+        AssertionError,
+        [
+            "test_failed_transaction_rolls_back_every_write",
+            "test_nested_transactions_join_the_outer_one",
+            "test_conflict_inside_transaction_rolls_back_when_it_propagates",
+        ],
+    ),
+    # The erasure is kept, so the kit's first read-back finds nothing.
+    (TransactionsNeverRollBack, NotFound, ["test_erasure_inside_a_failed_transaction_is_undone"]),
+    (
+        CloseDoesNothing,
+        AssertionError,
+        ["test_closed_store_refuses_use", "test_store_is_a_context_manager_that_closes"],
+    ),
+]
+
+CASES = [(store, error, name) for store, error, names in BROKEN for name in names]
+
+
+@pytest.mark.parametrize(
+    ("broken", "error", "name"), CASES, ids=[f"{s.__name__}-{n[5:]}" for s, _, n in CASES]
+)
+def test_the_kit_fails_a_store_that_breaks_the_clause(
+    broken: type[ForwardingStore], error: type[BaseException], name: str
+) -> None:
+    with pytest.raises(error):
+        run_kit_test(broken, name)
+
+
+CLAUSE_TESTS = sorted({name for _, _, name in CASES})
+BROKEN_STORES = sorted({store for store, _, _ in BROKEN}, key=lambda s: s.__name__)
+
+
+@pytest.mark.parametrize("name", CLAUSE_TESTS, ids=[n[5:] for n in CLAUSE_TESTS])
+def test_the_same_kit_tests_pass_on_the_faithful_forwarder(name: str) -> None:
+    run_kit_test(ForwardingStore, name)
+
+
+@pytest.mark.parametrize("broken", BROKEN_STORES, ids=[s.__name__ for s in BROKEN_STORES])
+def test_broken_stores_still_look_like_stores(broken: type[ForwardingStore]) -> None:
+    # Only behaviour gives them away: each still satisfies the protocols.
+    run_kit_test(broken, "test_store_satisfies_the_protocols")
+
+
+def test_every_named_kit_test_exists() -> None:
+    kit_tests = {n for n in dir(StoreContract) if n.startswith("test_")}
+    assert {n for _, _, n in CASES} <= kit_tests
+
+
+class TestForwardingStore(StoreContract):
+    """The faithful forwarder passes the whole kit, so each broken store differs
+    from a conforming one only by its one override."""
+
+    def make_store(self) -> Store:
+        return ForwardingStore()
