@@ -56,8 +56,20 @@ def _loc_to_field(loc: tuple[int | str, ...]) -> str:
 
 
 def _strip_tag(loc: tuple[int | str, ...], *, tags: frozenset[str]) -> tuple[int | str, ...]:
-    """Drop the discriminated-union tag (``message``, ``call``...) from a location."""
-    return tuple(p for p in loc if not (isinstance(p, str) and p in tags))
+    """Drop the discriminated-union tag (``message``, ``call``...) from a location.
+
+    pydantic puts the tag right where the union is validated: first for one
+    record, after the index for a list of records. Only that part is the tag;
+    a later part equal to a tag name is a real field (the ``status`` field of a
+    ``status`` record, an unknown field called ``note``) and is kept.
+    """
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            continue
+        if part in tags:
+            return loc[:i] + loc[i + 1 :]
+        break
+    return loc
 
 
 def _reason(error: Mapping[str, Any]) -> str:
