@@ -26,7 +26,7 @@ import contextlib
 import contextvars
 import enum
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar, overload
 
 import attrs
 from pydantic import AfterValidator, Field, ValidationInfo
@@ -34,6 +34,13 @@ from pydantic_core import PydanticCustomError
 
 from omnicontext.errors import FieldError, InvalidInput, UnknownChannel
 from omnicontext.model._base import Model
+
+_T = TypeVar("_T")
+
+
+def _copy_table(profiles: Mapping[str, ChannelProfile]) -> Mapping[str, ChannelProfile]:
+    # A registry is immutable: never share the caller's (mutable) mapping.
+    return dict(profiles)
 
 __all__ = [
     "BUILTIN_CHANNELS",
@@ -173,7 +180,9 @@ class ChannelRegistry(Mapping[str, ChannelProfile]):
     omnicontext.errors.UnknownChannel: invalid channel: channel='pager': unknown channel ...
     """
 
-    _profiles: Mapping[str, ChannelProfile] = attrs.field(alias="profiles", repr=False)
+    _profiles: Mapping[str, ChannelProfile] = attrs.field(
+        alias="profiles", repr=False, converter=_copy_table
+    )
 
     @classmethod
     def of(cls, profiles: Iterable[ChannelProfile]) -> ChannelRegistry:
@@ -231,6 +240,18 @@ class ChannelRegistry(Mapping[str, ChannelProfile]):
 
     def __contains__(self, name: object) -> bool:
         return name in self._profiles
+
+    @overload
+    def get(self, name: str, /) -> ChannelProfile | None: ...
+    @overload
+    def get(self, name: str, /, default: ChannelProfile | _T) -> ChannelProfile | _T: ...
+    def get(self, name: str, /, default: object = None) -> object:
+        """The profile named ``name``, or ``default`` when it is not registered.
+
+        Unlike ``registry[name]``, which raises
+        :class:`~omnicontext.errors.UnknownChannel`, this never raises.
+        """
+        return self._profiles.get(name, default)
 
 
 BUILTIN_CHANNELS: ChannelRegistry = ChannelRegistry.of(_builtin_profiles())
