@@ -136,15 +136,12 @@ def test_transition_to_an_unknown_status() -> None:
     )
 
 
-@pytest.mark.xfail(
-    reason="allowed_transitions() lets CaseStatus raise a bare ValueError for an unknown "
-    "status, instead of one of ours naming the field and value",
-    strict=True,
-)
 def test_allowed_transitions_of_an_unknown_status_is_invalid_input() -> None:
     with pytest.raises(InvalidInput) as caught:
         allowed_transitions("reopened")
     assert caught.value.value == "reopened"
+    assert caught.value.field == "status"
+    assert "solved" in str(caught.value)
 
 
 def test_transition_keeps_the_version() -> None:

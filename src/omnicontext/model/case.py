@@ -7,12 +7,12 @@ from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
-from omnicontext.errors import FieldError, InvalidTransition
+from omnicontext.errors import FieldError, InvalidInput, InvalidTransition
 from omnicontext.model._base import Model
 from omnicontext.model._types import Id, Tags
 from omnicontext.model.channels import ChannelName
 
-__all__ = ["Case", "CaseStatus", "Checkpoint", "Priority"]
+__all__ = ["Case", "CaseStatus", "Checkpoint", "Priority", "allowed_transitions"]
 
 
 class CaseStatus(enum.StrEnum):
@@ -40,8 +40,18 @@ def allowed_transitions(status: CaseStatus | str) -> frozenset[CaseStatus]:
 
     >>> sorted(allowed_transitions("solved"))
     [<CaseStatus.CLOSED: 'closed'>, <CaseStatus.OPEN: 'open'>]
+
+    Raises :class:`~omnicontext.errors.InvalidInput` for a name that is not a
+    status.
     """
-    return _TRANSITIONS[CaseStatus(status)]
+    try:
+        return _TRANSITIONS[CaseStatus(status)]
+    except ValueError:
+        known = ", ".join(s.value for s in CaseStatus)
+        raise InvalidInput(
+            "case status",
+            [FieldError("status", status, f"unknown status; expected one of {known}")],
+        ) from None
 
 
 class Priority(enum.StrEnum):

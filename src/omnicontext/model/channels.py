@@ -42,6 +42,7 @@ def _copy_table(profiles: Mapping[str, ChannelProfile]) -> Mapping[str, ChannelP
     # A registry is immutable: never share the caller's (mutable) mapping.
     return dict(profiles)
 
+
 __all__ = [
     "BUILTIN_CHANNELS",
     "Assurance",
