@@ -745,11 +745,6 @@ def test_json_schema_bounds_survey_scores() -> None:
     assert (nps["minimum"], nps["maximum"]) == (0, 10)
 
 
-@pytest.mark.xfail(
-    reason="'type' has a default on every member, so the schema does not require it, while "
-    "parse_interaction() rejects a record without 'type'",
-    strict=True,
-)
 @pytest.mark.parametrize("name", [c.__name__ for c in CLASSES.values()])
 def test_json_schema_requires_the_discriminator(name: str) -> None:
     assert "type" in interaction_json_schema()["$defs"][name]["required"]

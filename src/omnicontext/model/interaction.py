@@ -331,6 +331,15 @@ def interaction_json_schema() -> dict[str, Any]:
     ['assignment', 'call', 'handoff', 'message', 'note', 'status', 'survey']
     """
     schema = _adapter().json_schema()
+    # Each member gives ``type`` a default (so ``Message(...)`` needs no type), which
+    # pydantic renders as optional; in the interchange format it is what selects
+    # the record type, and a line without it is rejected, so the schema says so.
+    defs = schema.get("$defs", {})
+    for ref in schema["discriminator"]["mapping"].values():
+        member = defs[ref.rsplit("/", 1)[-1]]
+        required = member.setdefault("required", [])
+        if "type" not in required:
+            required.insert(0, "type")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "omnicontext interaction",
