@@ -216,6 +216,9 @@ class Store(Protocol):
 
         Nested blocks join the outermost one. An exception leaving the
         outermost block rolls every write in it back, then propagates.
+        Each write call stays atomic inside a block: one that raises leaves
+        nothing of itself, so code that catches its error can go on with the
+        rest of the block.
         """
         ...
 

@@ -514,13 +514,27 @@ class SQLiteStore:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (``BEGIN IMMEDIATE``), or join the open one."""
+        """One write transaction (``BEGIN IMMEDIATE``), or a savepoint in the open one.
+
+        Inside an open transaction each write is still all-or-nothing: a call
+        that raises is rolled back to its savepoint, so a caller who catches the
+        error keeps the rest of the outer transaction intact.
+        """
         with self._lock:
             self._check_open()
             if self._depth:
+                savepoint = f"w{self._depth}"
                 self._depth += 1
                 try:
-                    yield self._db
+                    self._db.execute(f"SAVEPOINT {savepoint}")
+                    try:
+                        yield self._db
+                    except BaseException:
+                        if self._db.in_transaction:
+                            self._db.execute(f"ROLLBACK TO {savepoint}")
+                            self._db.execute(f"RELEASE {savepoint}")
+                        raise
+                    self._db.execute(f"RELEASE {savepoint}")
                 finally:
                     self._depth -= 1
                 return

@@ -580,6 +580,21 @@ class StoreContract:
             self.store.interactions.append(f.message("m1", body="second"))
         assert self.store.customers.count() == 0
 
+    def test_a_failed_write_inside_a_transaction_leaves_nothing_of_itself(self) -> None:
+        # Each write is atomic even inside a block: catching its error keeps
+        # the block's earlier writes and none of the failed call's.
+        self.store.interactions.append(f.message("m1", body="first"))
+        with self.store.transaction():
+            self.store.interactions.append(f.message("m2"))
+            with _raises(ConflictError):
+                self.store.interactions.append_many(
+                    [f.message("m3"), f.message("m1", body="second")]
+                )
+            self.store.customers.save(f.customer("cus_1"))
+        assert self.store.interactions.count() == 2
+        assert {i.id for batch in self.store.interactions.scan() for i in batch} == {"m1", "m2"}
+        assert self.store.customers.count() == 1
+
     def test_store_is_usable_after_a_failed_transaction(self) -> None:
         with _raises(_Boom), self.store.transaction():
             self.store.interactions.append(f.message("m1"))
