@@ -761,3 +761,16 @@ def test_other_offsets_serialise_with_their_offset() -> None:
     m = f.message("m1", at=at)
     assert json.loads(m.to_json())["occurred_at"] == "2026-01-05T04:00:00-05:00"
     assert parse_interaction_json(m.to_json()) == m
+
+
+def test_malformed_json_bytes_are_reported_as_text() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_interaction_json(b"{not json\n")
+    assert caught.value.value == "{not json"
+    assert "b'" not in str(caught.value)
+
+
+def test_undecodable_bytes_are_reported_with_replacement_characters() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_interaction_json(b'\xff{"id": 1}')
+    assert caught.value.value.startswith("\ufffd")

@@ -96,6 +96,9 @@ def translate(
         loc = _strip_tag(tuple(err["loc"]), tags=tags)
         field = _loc_to_field(loc) or subject
         value = None if err["type"] == "missing" else err.get("input")
+        if isinstance(value, bytes | bytearray):
+            # A line that is not JSON: report the text the user wrote, not bytes.
+            value = bytes(value).decode("utf-8", "replace").rstrip("\r\n")
         ctx = err.get("ctx") or {}
         if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
             discriminator = str(ctx.get("discriminator", "type")).strip("'")
