@@ -1,6 +1,6 @@
 """Helpers both built-in stores share: sort keys, cursors and argument checks.
 
-Third-party adapters may use them too; they are stable but not re-exported.
+Private to omnicontext: names and behaviour may change in any release.
 """
 
 from __future__ import annotations

@@ -193,7 +193,10 @@ class InteractionLog(Protocol):
 class Store(Protocol):
     """A whole store: the three repositories, transactions and erasure.
 
-    Stores are context managers; leaving the ``with`` block closes them.
+    Stores are context managers; leaving the ``with`` block closes them. One
+    store object may be shared by several threads: every method is safe to
+    call concurrently, and a transaction block holds the store for its thread
+    until it ends.
     """
 
     @property
@@ -228,8 +231,9 @@ class Store(Protocol):
         Removes the customer document and its identities, its cases, every
         interaction carrying its ``customer_id`` or one of its case ids, and
         unresolved interactions that arrived with one of its identities when no
-        other customer holds that identity. Erasing an unknown customer removes
-        nothing and reports zeros.
+        other customer holds that identity. Records that carry the id are
+        removed even when no customer document exists (an import that never
+        created one); an id nothing refers to removes nothing and reports zeros.
         """
         ...
 

@@ -70,7 +70,12 @@ class StoreContract:
     # -- hooks for adapter authors -------------------------------------------
 
     def make_store(self) -> Store:
-        """Return a new, empty store. Called once per test."""
+        """Return a new, empty store.
+
+        Called before each test, and again for every example of the
+        property-based checks, so keep it cheap. Stores must be safe to use
+        from several threads at once (the kit checks concurrent appends).
+        """
         raise NotImplementedError("subclasses of StoreContract implement make_store()")
 
     def reopen_store(self, store: Store) -> Store | None:
@@ -657,6 +662,14 @@ class StoreContract:
         again = self.store.erase_customer("cus_1")
         assert again.total == 0
         assert self.store.erase_customer("never-existed").total == 0
+
+    def test_erasure_without_a_customer_document_removes_what_carries_the_id(self) -> None:
+        self.store.interactions.append_many(
+            [f.message("m1", customer_id="cus_x"), f.message("m2", customer_id="cus_y")]
+        )
+        report = self.store.erase_customer("cus_x")
+        assert (report.customers, report.interactions) == (0, 1)
+        assert _ids(i for batch in self.store.interactions.scan() for i in batch) == ["m2"]
 
     def test_erasure_inside_a_failed_transaction_is_undone(self) -> None:
         self._erasure_world()
