@@ -120,7 +120,11 @@ class ChannelProfile(Model):
     mode: ChannelMode
     visibility: Visibility = Visibility.PRIVATE
     max_message_length: Annotated[int, Field(gt=0)] | None = None
-    """Characters one message may hold on this channel, or ``None`` for no limit."""
+    """Characters one message may hold on this channel, or ``None`` for no limit.
+
+    Used when composing what is sent on the channel. Interactions are records
+    of what happened, so a stored message longer than this (a chat transcript,
+    a joined multi-part SMS) is kept, not rejected."""
     identity_assurance: Assurance = Assurance.LOW
     description: str = ""
 
