@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from omnicontext.errors import StoreError, UnknownStoreScheme
@@ -12,6 +14,7 @@ from omnicontext.storage import (
     open_store,
     store_schemes,
 )
+from omnicontext.storage._open import _entry_points
 
 
 def test_builtin_schemes_are_registered_as_entry_points() -> None:
@@ -45,3 +48,25 @@ def test_a_non_url_is_a_store_error(url: object) -> None:
 def test_memory_store_takes_no_path() -> None:
     with pytest.raises(StoreError, match="takes no path"):
         open_store("memory:///some/path")
+
+
+def test_an_adapter_installed_after_the_first_lookup_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    assert "latecomer" not in store_schemes()  # the lookup is now cached
+    request.addfinalizer(_entry_points.cache_clear)  # forget it once sys.path is restored
+    (tmp_path / "latecomer_store.py").write_text(
+        "from omnicontext.storage import MemoryStore\n"
+        "def open_url(url):\n"
+        "    return MemoryStore()\n"
+    )
+    dist = tmp_path / "latecomer-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: latecomer\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[omnicontext.stores]\nlatecomer = latecomer_store:open_url\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with open_store("latecomer://anything") as store:
+        assert isinstance(store, MemoryStore)
+    assert "latecomer" in store_schemes()

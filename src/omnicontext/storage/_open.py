@@ -51,6 +51,11 @@ def open_store(url: str) -> Store:
     scheme = url.split("://", 1)[0].lower()
     ep = _entry_points().get(scheme)
     if ep is None:
+        # An adapter installed after the first lookup (in a notebook, say):
+        # read the entry points again before giving up.
+        _entry_points.cache_clear()
+        ep = _entry_points().get(scheme)
+    if ep is None:
         raise UnknownStoreScheme(url, scheme, store_schemes())
     try:
         factory = cast(Callable[[str], Store], ep.load())
