@@ -48,6 +48,7 @@ from omnicontext.model import (
     interaction_json_schema,
 )
 from omnicontext.storage import ImportReport, RejectedLine, Store, import_jsonl, open_store
+from omnicontext.storage.importer import DEFAULT_BATCH_SIZE
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "main"]
 
@@ -169,7 +170,7 @@ def _parser() -> argparse.ArgumentParser:
         "--batch-size",
         metavar="N",
         type=_positive_int,
-        default=1000,
+        default=DEFAULT_BATCH_SIZE,
         help="lines appended per all-or-nothing batch (default: %(default)s)",
     )
     imp.add_argument(
