@@ -40,6 +40,13 @@ from omnicontext.model.interaction import (
     parse_interaction,
     parse_interaction_json,
 )
+from omnicontext.model.merge import (
+    Evidence,
+    EvidenceKind,
+    MergeRecord,
+    MergeSuggestion,
+    SuggestionStatus,
+)
 
 __all__ = [
     "BUILTIN_CHANNELS",
@@ -60,16 +67,21 @@ __all__ = [
     "ContactConsent",
     "Customer",
     "Direction",
+    "Evidence",
+    "EvidenceKind",
     "Handoff",
     "Identity",
     "IdentityKind",
     "Interaction",
     "InteractionBase",
+    "MergeRecord",
+    "MergeSuggestion",
     "Message",
     "Note",
     "Priority",
     "SkillLevel",
     "StatusChange",
+    "SuggestionStatus",
     "Survey",
     "Visibility",
     "allowed_transitions",

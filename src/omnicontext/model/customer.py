@@ -117,10 +117,18 @@ class Customer(Model):
     """Contact consent per channel name."""
     tags: Tags = ()
     created_at: AwareDatetime | None = None
+    merged_into: Id | None = None
+    """Set on a profile merged into another: the surviving customer's id. Such a
+    profile holds no identities; old references to it can follow this field."""
     version: Annotated[int, Field(ge=0, strict=True)] = 0
 
     @model_validator(mode="after")
     def _check_identities(self) -> Self:
+        if self.merged_into is not None:
+            if self.merged_into == self.id:
+                raise invalid("merged_into", "a customer cannot be merged into itself")
+            if self.identities:
+                raise invalid("identities", "a merged profile holds no identities")
         seen: set[str] = set()
         for ident in self.identities:
             if ident.key in seen:
