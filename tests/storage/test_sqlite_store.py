@@ -9,6 +9,7 @@ import pytest
 
 from omnicontext.errors import SchemaVersionError, StoreError
 from omnicontext.storage import SCHEMA_VERSION, SQLiteStore, open_store
+from omnicontext.storage._common import time_key
 from omnicontext.storage.sqlite import _path_from_url
 from omnicontext.testing import factories as f
 
@@ -65,7 +66,8 @@ def test_a_database_from_a_newer_release_is_refused(tmp_path: Path) -> None:
     raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     raw.commit()
     raw.close()
-    with pytest.raises(SchemaVersionError, match=r"schema version 2, newer than 1"):
+    newer = rf"schema version {SCHEMA_VERSION + 1}, newer than {SCHEMA_VERSION}"
+    with pytest.raises(SchemaVersionError, match=newer):
         SQLiteStore(path)
 
 
@@ -121,3 +123,41 @@ def test_erasure_leaves_no_copy_in_the_wal(tmp_path: Path) -> None:
         store.erase_customer("cus_1")
         for file in tmp_path.iterdir():
             assert secret.encode() not in file.read_bytes(), file.name
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_records(tmp_path: Path) -> None:
+    from omnicontext.storage.sqlite import _MIGRATIONS
+
+    path = tmp_path / "v1.db"
+    raw = sqlite3.connect(path)
+    for statement in _MIGRATIONS[0]:
+        raw.execute(statement)
+    customer = f.customer("cus_1", identities=[f.identity("email", "ada@example.com")])
+    raw.execute(
+        "INSERT INTO customers (id, version, doc) VALUES (?, ?, ?)",
+        ("cus_1", 1, customer.model_copy(update={"version": 1}).to_json()),
+    )
+    raw.execute(
+        "INSERT INTO customer_identities (key, customer_id) VALUES (?, ?)",
+        ("email:ada@example.com", "cus_1"),
+    )
+    phone = f.identity("phone", "+442079460958")
+    item = f.message("m1", customer_id=None, identity=phone)
+    raw.execute(
+        "INSERT INTO interactions (id, ts, customer_id, case_id, identity_key, doc) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        ("m1", time_key(item.occurred_at), None, None, phone.key, item.to_json()),
+    )
+    raw.execute("PRAGMA user_version = 1")
+    raw.commit()
+    raw.close()
+    with SQLiteStore(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.customers.get("cus_1").version == 1
+        assert [c.id for c in store.customers.find_by_identity("email:ada@example.com")] == [
+            "cus_1"
+        ]
+        assert [i.id for i in store.interactions.unresolved(phone.key)] == ["m1"]
+        store.customers.save(f.customer("cus_2", merged_into="cus_1"))
+        store.merges.save(f.merge_record("mrg_1"))
+        assert store.erase_customer("cus_1").merges == 1

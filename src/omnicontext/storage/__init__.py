@@ -16,8 +16,10 @@ from omnicontext.storage.protocols import (
     CustomerRepository,
     ErasureReport,
     InteractionLog,
+    MergeLog,
     Page,
     Store,
+    SuggestionRepository,
 )
 from omnicontext.storage.sqlite import SCHEMA_VERSION, SQLiteStore
 
@@ -31,10 +33,12 @@ __all__ = [
     "ImportReport",
     "InteractionLog",
     "MemoryStore",
+    "MergeLog",
     "Page",
     "RejectedLine",
     "SQLiteStore",
     "Store",
+    "SuggestionRepository",
     "import_jsonl",
     "open_store",
     "read_jsonl",

@@ -8,17 +8,30 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from omnicontext.errors import ConflictError, FieldError, InvalidInput
-from omnicontext.model import Case, Customer, Interaction, InteractionBase
+from omnicontext.model import (
+    Case,
+    Customer,
+    Interaction,
+    InteractionBase,
+    MergeRecord,
+    MergeSuggestion,
+    SuggestionStatus,
+)
 
 __all__ = [
     "check_chunk_size",
+    "check_customer_ref",
+    "check_ids",
     "check_interaction",
     "check_limit",
     "check_range",
+    "check_status",
     "decode_cursor",
     "encode_cursor",
     "same_content",
@@ -123,7 +136,57 @@ def check_interaction(value: object) -> Interaction:
     return cast(Interaction, value)
 
 
-def check_document(value: object, expected: type[Customer] | type[Case]) -> None:
+_ID_PATTERN = re.compile(r"^\S(?:.*\S)?$", re.DOTALL)
+
+
+def check_customer_ref(customer_id: object) -> None:
+    """Reject a ``customer_id`` for ``reassign`` that is neither ``None`` nor an id."""
+    if customer_id is None:
+        return
+    if (
+        not isinstance(customer_id, str)
+        or not 1 <= len(customer_id) <= 256
+        or not _ID_PATTERN.match(customer_id)
+    ):
+        raise InvalidInput(
+            "reassign",
+            [FieldError("customer_id", customer_id, "expected None or a customer id")],
+        )
+
+
+def check_ids(ids: object) -> list[str]:
+    """Interaction ids given to ``reassign``, as a list without repeats; a lone
+    string (a common slip for ``[id]``) is rejected."""
+    if isinstance(ids, str | bytes) or not hasattr(ids, "__iter__"):
+        raise InvalidInput(
+            "reassign",
+            [FieldError("interaction_ids", ids, "expected an iterable of interaction ids")],
+        )
+    out: dict[str, None] = {}
+    for item in cast(Iterable[object], ids):
+        if not isinstance(item, str):
+            raise InvalidInput(
+                "reassign", [FieldError("interaction_ids", item, "expected a string id")]
+            )
+        out[item] = None
+    return list(out)
+
+
+def check_status(status: object) -> SuggestionStatus:
+    """A suggestion status from its name; anything else raises ``InvalidInput``."""
+    try:
+        return SuggestionStatus(status)  # type: ignore[arg-type]
+    except ValueError:
+        known = ", ".join(s.value for s in SuggestionStatus)
+        raise InvalidInput(
+            "suggestion count", [FieldError("status", status, f"expected one of {known}")]
+        ) from None
+
+
+def check_document(
+    value: object,
+    expected: type[Customer] | type[Case] | type[MergeRecord] | type[MergeSuggestion],
+) -> None:
     """Reject a save of something that is not the expected model."""
     if not isinstance(value, expected):
         kind = expected.__name__.lower()
@@ -149,8 +212,20 @@ def same_content(a: object, a_json: str, b: object, b_json: str) -> bool:
 
     Equal canonical JSON is the fast answer; otherwise the models are compared,
     so one instant written with another UTC offset is still the same content.
+    ``a`` is the record already held; when it has been attributed to a
+    customer since (``reassign``) and ``b`` arrives unattributed, the rest of
+    the record decides, so re-importing a resolved record is not a conflict.
     """
-    return a_json == b_json or a == b
+    if a_json == b_json or a == b:
+        return True
+    if (
+        isinstance(a, InteractionBase)
+        and isinstance(b, InteractionBase)
+        and a.customer_id is not None
+        and b.customer_id is None
+    ):
+        return a.model_copy(update={"customer_id": None}) == b
+    return False
 
 
 def duplicate_content(id: str) -> ConflictError:

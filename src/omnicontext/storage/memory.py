@@ -18,16 +18,27 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Self
+from typing import Self, TypeVar
 
 from omnicontext.errors import NotFound, StoreError
-from omnicontext.model import Case, Customer, Identity, Interaction
+from omnicontext.model import (
+    Case,
+    Customer,
+    Identity,
+    Interaction,
+    MergeRecord,
+    MergeSuggestion,
+    SuggestionStatus,
+)
 from omnicontext.storage._common import (
     check_chunk_size,
+    check_customer_ref,
     check_document,
+    check_ids,
     check_interaction,
     check_limit,
     check_range,
+    check_status,
     decode_cursor,
     duplicate_content,
     encode_cursor,
@@ -40,6 +51,7 @@ from omnicontext.storage.protocols import AppendResult, ErasureReport, Page
 __all__ = ["MemoryStore"]
 
 _Key = tuple[int, str]
+_D = TypeVar("_D", MergeRecord, MergeSuggestion)
 
 
 class _SortedKeys:
@@ -277,6 +289,131 @@ class _Interactions:
             self._s._check_open()
             return len(self._s._interactions)
 
+    def reassign(self, interaction_ids: Iterable[str], customer_id: str | None) -> int:
+        ids = check_ids(interaction_ids)
+        check_customer_ref(customer_id)
+        with self._s.transaction():
+            missing = [i for i in ids if i not in self._s._interactions]
+            if missing:
+                raise NotFound("interaction", missing[0])
+            changed = 0
+            for interaction_id in ids:
+                item = self._s._interactions[interaction_id][1]
+                if item.customer_id == customer_id:
+                    continue
+                moved = item.model_copy(update={"customer_id": customer_id})
+                self._s._drop_interaction(interaction_id)
+                self._s._put_interaction(moved, moved.to_json())
+                changed += 1
+            return changed
+
+    def unresolved(
+        self, identity_key: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[Interaction]:
+        with self._s._lock:
+            self._s._check_open()
+            return _page(
+                self._s._unresolved.get(identity_key),
+                self._s._interactions,
+                limit=limit,
+                cursor=cursor,
+                newest_first=False,
+            )
+
+
+class _Merges:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    def get(self, merge_id: str) -> MergeRecord:
+        with self._s._lock:
+            self._s._check_open()
+            try:
+                return self._s._merges[merge_id]
+            except KeyError:
+                raise NotFound("merge", merge_id) from None
+
+    def save(self, record: MergeRecord) -> MergeRecord:
+        check_document(record, MergeRecord)
+        with self._s._lock:
+            self._s._check_open()
+            old = self._s._merges.get(record.id)
+            stored = None if old is None else old.version
+            if record.version != (stored or 0):
+                raise stale_version("merge", record.id, record.version, stored)
+            new = record.model_copy(update={"version": record.version + 1})
+            self._s._put_doc(self._s._merges, record.id, new)
+            return new
+
+    def for_customer(self, customer_id: str) -> list[MergeRecord]:
+        with self._s._lock:
+            self._s._check_open()
+            found = [m for m in self._s._merges.values() if customer_id in m.customer_ids]
+        return sorted(found, key=lambda m: (time_key(m.merged_at), m.id))
+
+    def count(self) -> int:
+        with self._s._lock:
+            self._s._check_open()
+            return len(self._s._merges)
+
+
+class _Suggestions:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    def get(self, suggestion_id: str) -> MergeSuggestion:
+        with self._s._lock:
+            self._s._check_open()
+            try:
+                return self._s._suggestions[suggestion_id]
+            except KeyError:
+                raise NotFound("suggestion", suggestion_id) from None
+
+    def save(self, suggestion: MergeSuggestion) -> MergeSuggestion:
+        check_document(suggestion, MergeSuggestion)
+        with self._s._lock:
+            self._s._check_open()
+            old = self._s._suggestions.get(suggestion.id)
+            stored = None if old is None else old.version
+            if suggestion.version != (stored or 0):
+                raise stale_version("suggestion", suggestion.id, suggestion.version, stored)
+            new = suggestion.model_copy(update={"version": suggestion.version + 1})
+            self._s._put_doc(self._s._suggestions, suggestion.id, new)
+            return new
+
+    def for_customer(self, customer_id: str) -> list[MergeSuggestion]:
+        with self._s._lock:
+            self._s._check_open()
+            found = [s for s in self._s._suggestions.values() if customer_id in s.customer_ids]
+        return sorted(found, key=lambda s: (time_key(s.created_at), s.id))
+
+    def pending(self, *, limit: int = 100, cursor: str | None = None) -> Page[MergeSuggestion]:
+        check_limit(limit)
+        after = decode_cursor(cursor) if cursor is not None else None
+        with self._s._lock:
+            self._s._check_open()
+            keyed = sorted(
+                ((time_key(s.created_at), s.id), s)
+                for s in self._s._suggestions.values()
+                if s.status == SuggestionStatus.PENDING
+            )
+        if after is not None:
+            keyed = [pair for pair in keyed if pair[0] > after]
+        chosen = keyed[:limit]
+        more = len(keyed) > limit
+        return Page(
+            items=tuple(s for _, s in chosen),
+            next_cursor=encode_cursor(chosen[-1][0]) if more else None,
+        )
+
+    def count(self, status: SuggestionStatus | str | None = None) -> int:
+        wanted = None if status is None else check_status(status)
+        with self._s._lock:
+            self._s._check_open()
+            return sum(
+                1 for s in self._s._suggestions.values() if wanted is None or s.status == wanted
+            )
+
 
 class MemoryStore:
     """The storage contract held in memory; nothing survives the process.
@@ -294,11 +431,16 @@ class MemoryStore:
         self._by_customer: dict[str, _SortedKeys] = {}
         self._by_case: dict[str, _SortedKeys] = {}
         self._all = _SortedKeys()
+        self._unresolved: dict[str, _SortedKeys] = {}
+        self._merges: dict[str, MergeRecord] = {}
+        self._suggestions: dict[str, MergeSuggestion] = {}
         self._undo: list[Callable[[], None]] | None = None
         self._depth = 0
         self._customers_repo = _Customers(self)
         self._cases_repo = _Cases(self)
         self._interactions_repo = _Interactions(self)
+        self._merges_repo = _Merges(self)
+        self._suggestions_repo = _Suggestions(self)
 
     @classmethod
     def from_url(cls, url: str) -> MemoryStore:
@@ -324,6 +466,16 @@ class MemoryStore:
         """The interaction log."""
         return self._interactions_repo
 
+    @property
+    def merges(self) -> _Merges:
+        """Merge records."""
+        return self._merges_repo
+
+    @property
+    def suggestions(self) -> _Suggestions:
+        """Merge suggestions."""
+        return self._suggestions_repo
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Writes inside land together or not at all; nested blocks join the outer one."""
@@ -347,39 +499,68 @@ class MemoryStore:
     def erase_customer(self, customer_id: str) -> ErasureReport:
         """Remove every record of a customer in one transaction (see the protocol)."""
         with self.transaction():
-            customer = self._customers.get(customer_id)
-            case_ids = {c.id for c in self._cases.values() if c.customer_id == customer_id}
-            sole_keys = set()
-            if customer is not None:
-                for ident in customer.identities:
-                    if self._identity_index.get(ident.key) == {customer_id}:
-                        sole_keys.add(ident.key)
-            doomed = [
-                item
-                for _, item, _ in self._interactions.values()
-                if item.customer_id == customer_id
-                or (item.case_id is not None and item.case_id in case_ids)
-                or (
-                    item.customer_id is None
-                    and item.identity is not None
-                    and item.identity.key in sole_keys
+            doomed_ids = [customer_id]
+            for current in doomed_ids:  # grows as merged profiles are found
+                doomed_ids.extend(
+                    sorted(
+                        c.id
+                        for c in self._customers.values()
+                        if c.merged_into == current and c.id not in doomed_ids
+                    )
                 )
+            reports = [self._erase_one(cid) for cid in doomed_ids]
+            merges = [m.id for m in self._merges.values() if set(m.customer_ids) & set(doomed_ids)]
+            suggestions = [
+                s.id for s in self._suggestions.values() if set(s.customer_ids) & set(doomed_ids)
             ]
-            for item in doomed:
-                self._drop_interaction(item.id)
-            for case_id in case_ids:
-                self._drop_case(case_id)
-            identities = 0
-            if customer is not None:
-                identities = len(customer.identities)
-                self._drop_customer(customer_id)
+            for merge_id in merges:
+                self._drop_doc(self._merges, merge_id)
+            for suggestion_id in suggestions:
+                self._drop_doc(self._suggestions, suggestion_id)
             return ErasureReport(
                 customer_id=customer_id,
-                customers=int(customer is not None),
-                identities=identities,
-                cases=len(case_ids),
-                interactions=len(doomed),
+                customers=sum(r.customers for r in reports),
+                identities=sum(r.identities for r in reports),
+                cases=sum(r.cases for r in reports),
+                interactions=sum(r.interactions for r in reports),
+                merges=len(merges),
+                suggestions=len(suggestions),
             )
+
+    def _erase_one(self, customer_id: str) -> ErasureReport:
+        customer = self._customers.get(customer_id)
+        case_ids = {c.id for c in self._cases.values() if c.customer_id == customer_id}
+        sole_keys = set()
+        if customer is not None:
+            for ident in customer.identities:
+                if self._identity_index.get(ident.key) == {customer_id}:
+                    sole_keys.add(ident.key)
+        doomed = [
+            item
+            for _, item, _ in self._interactions.values()
+            if item.customer_id == customer_id
+            or (item.case_id is not None and item.case_id in case_ids)
+            or (
+                item.customer_id is None
+                and item.identity is not None
+                and item.identity.key in sole_keys
+            )
+        ]
+        for item in doomed:
+            self._drop_interaction(item.id)
+        for case_id in case_ids:
+            self._drop_case(case_id)
+        identities = 0
+        if customer is not None:
+            identities = len(customer.identities)
+            self._drop_customer(customer_id)
+        return ErasureReport(
+            customer_id=customer_id,
+            customers=int(customer is not None),
+            identities=identities,
+            cases=len(case_ids),
+            interactions=len(doomed),
+        )
 
     def close(self) -> None:
         """Drop everything; later use raises ``StoreError``."""
@@ -388,6 +569,8 @@ class MemoryStore:
             self._interactions.clear()
             self._customers.clear()
             self._cases.clear()
+            self._merges.clear()
+            self._suggestions.clear()
 
     def __enter__(self) -> Self:
         return self
@@ -448,12 +631,30 @@ class MemoryStore:
         else:
             self._cases[case_id] = case
 
+    def _put_doc(self, table: dict[str, _D], doc_id: str, doc: _D) -> None:
+        old = table.get(doc_id)
+        table[doc_id] = doc
+        self._remember(lambda: self._restore_doc(table, doc_id, old))
+
+    def _drop_doc(self, table: dict[str, _D], doc_id: str) -> None:
+        old = table.pop(doc_id)
+        self._remember(lambda: self._restore_doc(table, doc_id, old))
+
+    @staticmethod
+    def _restore_doc(table: dict[str, _D], doc_id: str, doc: _D | None) -> None:
+        if doc is None:
+            table.pop(doc_id, None)
+        else:
+            table[doc_id] = doc
+
     def _put_interaction(self, item: Interaction, text: str) -> None:
         key = (time_key(item.occurred_at), item.id)
         self._interactions[item.id] = (key, item, text)
         self._all.add(key)
         if item.customer_id is not None:
             self._by_customer.setdefault(item.customer_id, _SortedKeys()).add(key)
+        elif item.identity is not None:
+            self._unresolved.setdefault(item.identity.key, _SortedKeys()).add(key)
         if item.case_id is not None:
             self._by_case.setdefault(item.case_id, _SortedKeys()).add(key)
         self._remember(lambda: self._drop_interaction(item.id, remember=False))
@@ -461,7 +662,14 @@ class MemoryStore:
     def _drop_interaction(self, interaction_id: str, *, remember: bool = True) -> None:
         key, item, text = self._interactions.pop(interaction_id)
         self._all.remove(key)
-        for index, owner in ((self._by_customer, item.customer_id), (self._by_case, item.case_id)):
+        unresolved_key = (
+            item.identity.key if item.customer_id is None and item.identity is not None else None
+        )
+        for index, owner in (
+            (self._by_customer, item.customer_id),
+            (self._by_case, item.case_id),
+            (self._unresolved, unresolved_key),
+        ):
             if owner is not None:
                 keys = index[owner]
                 keys.remove(key)

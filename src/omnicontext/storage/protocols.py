@@ -1,7 +1,8 @@
 """The storage contract: what a store adapter implements.
 
-A :class:`Store` bundles three narrow repositories, :class:`CustomerRepository`,
-:class:`CaseRepository` and the append-only :class:`InteractionLog`, with
+A :class:`Store` bundles narrow repositories, :class:`CustomerRepository`,
+:class:`CaseRepository`, the append-only :class:`InteractionLog` and the
+identity graph's :class:`MergeLog` and :class:`SuggestionRepository`, with
 transactions and data-protection erasure. Code that needs only one of them
 should ask for that one (a KPI calculator takes an ``InteractionLog``).
 
@@ -14,7 +15,10 @@ The contract, checked for every adapter by :mod:`omnicontext.testing`:
   (optimistic concurrency); nothing is silently overwritten;
 * timelines come back ordered by time, ties broken by id, in pages;
 * a time-range scan streams interactions in chunks, never the whole log;
-* ``erase_customer`` removes every record of a customer in one transaction;
+* the only change ever made to a stored interaction is who it belongs to
+  (``reassign``), as identity resolution learns it;
+* ``erase_customer`` removes every record of a customer in one transaction,
+  merge records and suggestions that hold its data included;
 * writes inside ``with store.transaction():`` land together or not at all.
 """
 
@@ -27,7 +31,15 @@ from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from omnicontext.model import Case, Customer, Identity, Interaction
+from omnicontext.model import (
+    Case,
+    Customer,
+    Identity,
+    Interaction,
+    MergeRecord,
+    MergeSuggestion,
+    SuggestionStatus,
+)
 
 __all__ = [
     "AppendResult",
@@ -35,8 +47,10 @@ __all__ = [
     "CustomerRepository",
     "ErasureReport",
     "InteractionLog",
+    "MergeLog",
     "Page",
     "Store",
+    "SuggestionRepository",
 ]
 
 T = TypeVar("T")
@@ -78,11 +92,22 @@ class ErasureReport:
     identities: int
     cases: int
     interactions: int
+    merges: int = 0
+    """Merge records naming the customer (they hold copies of its profile)."""
+    suggestions: int = 0
+    """Merge suggestions naming the customer."""
 
     @property
     def total(self) -> int:
         """All records removed."""
-        return self.customers + self.identities + self.cases + self.interactions
+        return (
+            self.customers
+            + self.identities
+            + self.cases
+            + self.interactions
+            + self.merges
+            + self.suggestions
+        )
 
 
 @runtime_checkable
@@ -188,6 +213,80 @@ class InteractionLog(Protocol):
         """How many interactions are stored."""
         ...
 
+    def reassign(self, interaction_ids: Iterable[str], customer_id: str | None) -> int:
+        """Attribute interactions to ``customer_id`` (``None``: back to unresolved).
+
+        Who an interaction belongs to is the one thing a store changes in a
+        stored interaction: identity resolution learns it after the fact (a
+        merge, a claimed identifier). The stored record afterwards equals the
+        original with ``customer_id`` replaced. All or nothing: an unknown id
+        raises :class:`~omnicontext.errors.NotFound` and nothing changes.
+        Returns how many records changed (those already attributed to
+        ``customer_id`` do not count).
+        """
+        ...
+
+    def unresolved(
+        self, identity_key: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[Interaction]:
+        """Interactions without a ``customer_id`` that arrived with the identity
+        whose :attr:`~omnicontext.model.Identity.key` is ``identity_key``, by
+        time then id, paged."""
+        ...
+
+
+@runtime_checkable
+class MergeLog(Protocol):
+    """Every merge made, kept so that it can be explained and undone."""
+
+    def get(self, merge_id: str) -> MergeRecord:
+        """The merge record, or :class:`~omnicontext.errors.NotFound`."""
+        ...
+
+    def save(self, record: MergeRecord) -> MergeRecord:
+        """Store ``record`` and return it with ``version`` increased by one.
+
+        Same optimistic-concurrency rule as :meth:`CustomerRepository.save`.
+        """
+        ...
+
+    def for_customer(self, customer_id: str) -> list[MergeRecord]:
+        """Merges in which the customer survived or was absorbed, by
+        ``merged_at`` then id."""
+        ...
+
+    def count(self) -> int:
+        """How many merge records are stored."""
+        ...
+
+
+@runtime_checkable
+class SuggestionRepository(Protocol):
+    """Merge suggestions waiting for (or given) a human decision."""
+
+    def get(self, suggestion_id: str) -> MergeSuggestion:
+        """The suggestion, or :class:`~omnicontext.errors.NotFound`."""
+        ...
+
+    def save(self, suggestion: MergeSuggestion) -> MergeSuggestion:
+        """Store ``suggestion`` and return it with ``version`` increased by one.
+
+        Same optimistic-concurrency rule as :meth:`CustomerRepository.save`.
+        """
+        ...
+
+    def for_customer(self, customer_id: str) -> list[MergeSuggestion]:
+        """Suggestions naming the customer, any status, by ``created_at`` then id."""
+        ...
+
+    def pending(self, *, limit: int = 100, cursor: str | None = None) -> Page[MergeSuggestion]:
+        """Pending suggestions, by ``created_at`` then id, paged."""
+        ...
+
+    def count(self, status: SuggestionStatus | str | None = None) -> int:
+        """How many suggestions are stored (with ``status``, if given)."""
+        ...
+
 
 @runtime_checkable
 class Store(Protocol):
@@ -214,6 +313,16 @@ class Store(Protocol):
         """The interaction log."""
         ...
 
+    @property
+    def merges(self) -> MergeLog:
+        """Merge records."""
+        ...
+
+    @property
+    def suggestions(self) -> SuggestionRepository:
+        """Merge suggestions."""
+        ...
+
     def transaction(self) -> AbstractContextManager[None]:
         """A block whose writes land together or not at all.
 
@@ -231,9 +340,12 @@ class Store(Protocol):
         Removes the customer document and its identities, its cases, every
         interaction carrying its ``customer_id`` or one of its case ids, and
         unresolved interactions that arrived with one of its identities when no
-        other customer holds that identity. Records that carry the id are
-        removed even when no customer document exists (an import that never
-        created one); an id nothing refers to removes nothing and reports zeros.
+        other customer holds that identity; merge records and suggestions that
+        name it; and, the same way, every profile merged into it
+        (``merged_into``), since those were the same person. Records that carry
+        the id are removed even when no customer document exists (an import
+        that never created one); an id nothing refers to removes nothing and
+        reports zeros.
         """
         ...
 

@@ -26,15 +26,26 @@ from pathlib import Path
 from typing import Any, Final, Self
 
 from omnicontext.errors import NotFound, SchemaVersionError, StoreError
-from omnicontext.model import Case, Customer, Identity, Interaction
+from omnicontext.model import (
+    Case,
+    Customer,
+    Identity,
+    Interaction,
+    MergeRecord,
+    MergeSuggestion,
+    SuggestionStatus,
+)
 from omnicontext.model.channels import CONTEXT_KEY
 from omnicontext.model.interaction import parse_interactions_json_array
 from omnicontext.storage._common import (
     check_chunk_size,
+    check_customer_ref,
     check_document,
+    check_ids,
     check_interaction,
     check_limit,
     check_range,
+    check_status,
     decode_cursor,
     duplicate_content,
     encode_cursor,
@@ -81,6 +92,36 @@ _MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             WHERE case_id IS NOT NULL""",
         "CREATE INDEX ix_interactions_time ON interactions (ts, id)",
         """CREATE INDEX ix_interactions_unresolved ON interactions (identity_key)
+            WHERE customer_id IS NULL AND identity_key IS NOT NULL""",
+    ),
+    (
+        # 2: the identity graph (merges, suggestions, merged profiles), and
+        # unresolved interactions paged by time.
+        "ALTER TABLE customers ADD COLUMN merged_into TEXT",
+        """CREATE INDEX ix_customers_merged_into ON customers (merged_into)
+            WHERE merged_into IS NOT NULL""",
+        """CREATE TABLE merges (
+            id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            ts INTEGER NOT NULL,
+            survivor_id TEXT NOT NULL,
+            absorbed_id TEXT NOT NULL,
+            doc TEXT NOT NULL)""",
+        "CREATE INDEX ix_merges_survivor ON merges (survivor_id)",
+        "CREATE INDEX ix_merges_absorbed ON merges (absorbed_id)",
+        """CREATE TABLE suggestions (
+            id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            ts INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            customer_a TEXT NOT NULL,
+            customer_b TEXT NOT NULL,
+            doc TEXT NOT NULL)""",
+        "CREATE INDEX ix_suggestions_a ON suggestions (customer_a)",
+        "CREATE INDEX ix_suggestions_b ON suggestions (customer_b)",
+        "CREATE INDEX ix_suggestions_status ON suggestions (status, ts, id)",
+        "DROP INDEX ix_interactions_unresolved",
+        """CREATE INDEX ix_interactions_unresolved ON interactions (identity_key, ts, id)
             WHERE customer_id IS NULL AND identity_key IS NOT NULL""",
     ),
 )
@@ -134,9 +175,10 @@ class _Customers:
                 raise stale_version("customer", customer.id, customer.version, stored)
             new = customer.model_copy(update={"version": customer.version + 1})
             db.execute(
-                "INSERT INTO customers (id, version, doc) VALUES (?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET version = excluded.version, doc = excluded.doc",
-                (new.id, new.version, new.to_json()),
+                "INSERT INTO customers (id, version, merged_into, doc) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
+                "merged_into = excluded.merged_into, doc = excluded.doc",
+                (new.id, new.version, new.merged_into, new.to_json()),
             )
             db.execute("DELETE FROM customer_identities WHERE customer_id = ?", (new.id,))
             db.executemany(
@@ -248,7 +290,9 @@ class _Interactions:
                         part,
                     ):
                         item, text = texts[id_]
-                        if doc != text and _parse_docs([doc])[0] != item:
+                        if doc != text and not same_content(
+                            _parse_docs([doc])[0], doc, item, text
+                        ):
                             raise duplicate_content(id_)
             return AppendResult(added=added, duplicates=duplicates + len(rows) - added)
 
@@ -344,6 +388,175 @@ class _Interactions:
         row = self._s._one("SELECT COUNT(*) FROM interactions", ())
         return int(row[0]) if row else 0
 
+    def reassign(self, interaction_ids: Iterable[str], customer_id: str | None) -> int:
+        ids = check_ids(interaction_ids)
+        check_customer_ref(customer_id)
+        with self._s._write() as db:
+            found: dict[str, tuple[str | None, str]] = {}
+            for part in _chunks(ids):
+                for id_, owner, doc in db.execute(
+                    "SELECT id, customer_id, doc FROM interactions "
+                    f"WHERE id IN ({_marks(len(part))})",
+                    part,
+                ):
+                    found[id_] = (owner, doc)
+            missing = [i for i in ids if i not in found]
+            if missing:
+                raise NotFound("interaction", missing[0])
+            todo = [i for i in ids if found[i][0] != customer_id]
+            items = _parse_docs([found[i][1] for i in todo])
+            db.executemany(
+                "UPDATE interactions SET customer_id = ?, doc = ? WHERE id = ?",
+                [
+                    (
+                        customer_id,
+                        item.model_copy(update={"customer_id": customer_id}).to_json(),
+                        item.id,
+                    )
+                    for item in items
+                ],
+            )
+            return len(todo)
+
+    def unresolved(
+        self, identity_key: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[Interaction]:
+        check_limit(limit)
+        after = decode_cursor(cursor) if cursor is not None else None
+        sql = "SELECT ts, id, doc FROM interactions WHERE customer_id IS NULL AND identity_key = ?"
+        params: list[Any] = [identity_key]
+        if after is not None:
+            sql += " AND (ts, id) > (?, ?)"
+            params += [after[0], after[1]]
+        sql += " ORDER BY ts, id LIMIT ?"
+        params.append(limit + 1)
+        rows = self._s._all(sql, params)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = tuple(_parse_docs([r[2] for r in rows]))
+        next_cursor = encode_cursor((rows[-1][0], rows[-1][1])) if more else None
+        return Page(items=items, next_cursor=next_cursor)
+
+
+class _Merges:
+    def __init__(self, store: SQLiteStore) -> None:
+        self._s = store
+
+    def get(self, merge_id: str) -> MergeRecord:
+        row = self._s._one("SELECT doc FROM merges WHERE id = ?", (merge_id,))
+        if row is None:
+            raise NotFound("merge", merge_id)
+        return MergeRecord.model_validate_json(row[0], context=_TRUSTED)
+
+    def save(self, record: MergeRecord) -> MergeRecord:
+        check_document(record, MergeRecord)
+        with self._s._write() as db:
+            row = db.execute("SELECT version FROM merges WHERE id = ?", (record.id,)).fetchone()
+            stored = None if row is None else int(row[0])
+            if record.version != (stored or 0):
+                raise stale_version("merge", record.id, record.version, stored)
+            new = record.model_copy(update={"version": record.version + 1})
+            db.execute(
+                "INSERT INTO merges (id, version, ts, survivor_id, absorbed_id, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "version = excluded.version, ts = excluded.ts, "
+                "survivor_id = excluded.survivor_id, absorbed_id = excluded.absorbed_id, "
+                "doc = excluded.doc",
+                (
+                    new.id,
+                    new.version,
+                    time_key(new.merged_at),
+                    new.survivor_id,
+                    new.absorbed_id,
+                    new.to_json(),
+                ),
+            )
+            return new
+
+    def for_customer(self, customer_id: str) -> list[MergeRecord]:
+        rows = self._s._all(
+            "SELECT doc FROM merges WHERE survivor_id = ? OR absorbed_id = ? ORDER BY ts, id",
+            (customer_id, customer_id),
+        )
+        return [MergeRecord.model_validate_json(r[0], context=_TRUSTED) for r in rows]
+
+    def count(self) -> int:
+        row = self._s._one("SELECT COUNT(*) FROM merges", ())
+        return int(row[0]) if row else 0
+
+
+class _Suggestions:
+    def __init__(self, store: SQLiteStore) -> None:
+        self._s = store
+
+    def get(self, suggestion_id: str) -> MergeSuggestion:
+        row = self._s._one("SELECT doc FROM suggestions WHERE id = ?", (suggestion_id,))
+        if row is None:
+            raise NotFound("suggestion", suggestion_id)
+        return MergeSuggestion.model_validate_json(row[0], context=_TRUSTED)
+
+    def save(self, suggestion: MergeSuggestion) -> MergeSuggestion:
+        check_document(suggestion, MergeSuggestion)
+        with self._s._write() as db:
+            row = db.execute(
+                "SELECT version FROM suggestions WHERE id = ?", (suggestion.id,)
+            ).fetchone()
+            stored = None if row is None else int(row[0])
+            if suggestion.version != (stored or 0):
+                raise stale_version("suggestion", suggestion.id, suggestion.version, stored)
+            new = suggestion.model_copy(update={"version": suggestion.version + 1})
+            db.execute(
+                "INSERT INTO suggestions (id, version, ts, status, customer_a, customer_b, doc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "version = excluded.version, ts = excluded.ts, status = excluded.status, "
+                "customer_a = excluded.customer_a, customer_b = excluded.customer_b, "
+                "doc = excluded.doc",
+                (
+                    new.id,
+                    new.version,
+                    time_key(new.created_at),
+                    str(new.status),
+                    new.customer_ids[0],
+                    new.customer_ids[1],
+                    new.to_json(),
+                ),
+            )
+            return new
+
+    def for_customer(self, customer_id: str) -> list[MergeSuggestion]:
+        rows = self._s._all(
+            "SELECT doc FROM suggestions WHERE customer_a = ? OR customer_b = ? ORDER BY ts, id",
+            (customer_id, customer_id),
+        )
+        return [MergeSuggestion.model_validate_json(r[0], context=_TRUSTED) for r in rows]
+
+    def pending(self, *, limit: int = 100, cursor: str | None = None) -> Page[MergeSuggestion]:
+        check_limit(limit)
+        after = decode_cursor(cursor) if cursor is not None else None
+        sql = "SELECT ts, id, doc FROM suggestions WHERE status = 'pending'"
+        params: list[Any] = []
+        if after is not None:
+            sql += " AND (ts, id) > (?, ?)"
+            params += [after[0], after[1]]
+        sql += " ORDER BY ts, id LIMIT ?"
+        params.append(limit + 1)
+        rows = self._s._all(sql, params)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = tuple(MergeSuggestion.model_validate_json(r[2], context=_TRUSTED) for r in rows)
+        next_cursor = encode_cursor((rows[-1][0], rows[-1][1])) if more else None
+        return Page(items=items, next_cursor=next_cursor)
+
+    def count(self, status: SuggestionStatus | str | None = None) -> int:
+        if status is None:
+            row = self._s._one("SELECT COUNT(*) FROM suggestions", ())
+        else:
+            wanted = check_status(status)
+            row = self._s._one(
+                "SELECT COUNT(*) FROM suggestions WHERE status = ?", (wanted.value,)
+            )
+        return int(row[0]) if row else 0
+
 
 class SQLiteStore:
     """The storage contract in a SQLite database file.
@@ -376,6 +589,8 @@ class SQLiteStore:
         self._customers = _Customers(self)
         self._cases = _Cases(self)
         self._interactions = _Interactions(self)
+        self._merges = _Merges(self)
+        self._suggestions = _Suggestions(self)
 
     @classmethod
     def from_url(cls, url: str) -> SQLiteStore:
@@ -433,6 +648,16 @@ class SQLiteStore:
         """The interaction log."""
         return self._interactions
 
+    @property
+    def merges(self) -> _Merges:
+        """Merge records."""
+        return self._merges
+
+    @property
+    def suggestions(self) -> _Suggestions:
+        """Merge suggestions."""
+        return self._suggestions
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Writes inside land together or not at all; nested blocks join the outer one."""
@@ -451,40 +676,73 @@ class SQLiteStore:
     def _erase(self, customer_id: str) -> ErasureReport:
         outermost = self._depth == 0
         with self._write() as db:
-            found = db.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone()
-            case_ids = [
-                r[0]
-                for r in db.execute("SELECT id FROM cases WHERE customer_id = ?", (customer_id,))
-            ]
-            sole_keys = [
-                r[0]
-                for r in db.execute(
-                    "SELECT key FROM customer_identities WHERE customer_id = ? AND key NOT IN "
-                    "(SELECT key FROM customer_identities WHERE customer_id != ?)",
-                    (customer_id, customer_id),
+            doomed_ids = [customer_id]
+            for current in doomed_ids:  # grows as merged profiles are found
+                doomed_ids.extend(
+                    r[0]
+                    for r in db.execute(
+                        "SELECT id FROM customers WHERE merged_into = ? ORDER BY id", (current,)
+                    ).fetchall()
+                    if r[0] not in doomed_ids
                 )
-            ]
-            identities = db.execute(
-                "SELECT COUNT(*) FROM customer_identities WHERE customer_id = ?", (customer_id,)
-            ).fetchone()[0]
-            removed = db.execute(
-                "DELETE FROM interactions WHERE customer_id = ?", (customer_id,)
-            ).rowcount
-            for part in _chunks(case_ids):
-                removed += db.execute(
-                    f"DELETE FROM interactions WHERE case_id IN ({_marks(len(part))})", part
+            reports = [self._erase_one(db, cid) for cid in doomed_ids]
+            merges = suggestions = 0
+            for part in _chunks(doomed_ids):
+                marks = _marks(len(part))
+                merges += db.execute(
+                    f"DELETE FROM merges WHERE survivor_id IN ({marks}) "
+                    f"OR absorbed_id IN ({marks})",
+                    [*part, *part],
                 ).rowcount
-            for part in _chunks(sole_keys):
-                removed += db.execute(
-                    "DELETE FROM interactions WHERE customer_id IS NULL AND identity_key IN "
-                    f"({_marks(len(part))})",
-                    part,
+                suggestions += db.execute(
+                    f"DELETE FROM suggestions WHERE customer_a IN ({marks}) "
+                    f"OR customer_b IN ({marks})",
+                    [*part, *part],
                 ).rowcount
-            db.execute("DELETE FROM cases WHERE customer_id = ?", (customer_id,))
-            db.execute("DELETE FROM customer_identities WHERE customer_id = ?", (customer_id,))
-            db.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
         if outermost and self.path != ":memory:":
             self._one("PRAGMA wal_checkpoint(TRUNCATE)", ())
+        return ErasureReport(
+            customer_id=customer_id,
+            customers=sum(r.customers for r in reports),
+            identities=sum(r.identities for r in reports),
+            cases=sum(r.cases for r in reports),
+            interactions=sum(r.interactions for r in reports),
+            merges=merges,
+            suggestions=suggestions,
+        )
+
+    def _erase_one(self, db: sqlite3.Connection, customer_id: str) -> ErasureReport:
+        found = db.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        case_ids = [
+            r[0] for r in db.execute("SELECT id FROM cases WHERE customer_id = ?", (customer_id,))
+        ]
+        sole_keys = [
+            r[0]
+            for r in db.execute(
+                "SELECT key FROM customer_identities WHERE customer_id = ? AND key NOT IN "
+                "(SELECT key FROM customer_identities WHERE customer_id != ?)",
+                (customer_id, customer_id),
+            )
+        ]
+        identities = db.execute(
+            "SELECT COUNT(*) FROM customer_identities WHERE customer_id = ?", (customer_id,)
+        ).fetchone()[0]
+        removed = db.execute(
+            "DELETE FROM interactions WHERE customer_id = ?", (customer_id,)
+        ).rowcount
+        for part in _chunks(case_ids):
+            removed += db.execute(
+                f"DELETE FROM interactions WHERE case_id IN ({_marks(len(part))})", part
+            ).rowcount
+        for part in _chunks(sole_keys):
+            removed += db.execute(
+                "DELETE FROM interactions WHERE customer_id IS NULL AND identity_key IN "
+                f"({_marks(len(part))})",
+                part,
+            ).rowcount
+        db.execute("DELETE FROM cases WHERE customer_id = ?", (customer_id,))
+        db.execute("DELETE FROM customer_identities WHERE customer_id = ?", (customer_id,))
+        db.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
         return ErasureReport(
             customer_id=customer_id,
             customers=int(found is not None),

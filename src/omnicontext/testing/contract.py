@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from omnicontext.errors import ConflictError, InvalidInput, NotFound, StoreError
-from omnicontext.model import Customer, Interaction
+from omnicontext.model import Customer, Interaction, SuggestionStatus
 from omnicontext.storage import AppendResult, Page, Store
 from omnicontext.testing import factories as f
 
@@ -607,6 +607,149 @@ class StoreContract:
         assert self.store.interactions.append(f.message("m1")) is True
         assert self.store.interactions.count() == 1
 
+    # == re-attribution (identity resolution) ===================================
+
+    def test_reassign_moves_interactions_between_timelines(self) -> None:
+        self.store.interactions.append_many(
+            [f.message("m1", at=f.minutes(1)), f.message("m2", at=f.minutes(2))]
+        )
+        assert self.store.interactions.reassign(["m2", "m1"], "cus_2") == 2
+        assert self._timeline("cus_1") == []
+        assert self._timeline("cus_2") == ["m1", "m2"]
+        moved = self.store.interactions.get("m1")
+        assert moved == f.message("m1", at=f.minutes(1), customer_id="cus_2")
+        # Already there: nothing changes, nothing counted.
+        assert self.store.interactions.reassign(["m1"], "cus_2") == 0
+        assert self.store.interactions.count() == 2
+
+    def test_reassign_to_none_makes_records_unresolved_by_their_identity(self) -> None:
+        phone = f.identity("phone", "+442079460958")
+        self.store.interactions.append_many(
+            [
+                f.message("m2", at=f.minutes(2), customer_id="cus_1", identity=phone),
+                f.message("m1", at=f.minutes(1), customer_id="cus_1", identity=phone),
+                f.message("m3", at=f.minutes(3), customer_id=None, identity=phone),
+            ]
+        )
+        assert _ids(self.store.interactions.unresolved(phone.key)) == ["m3"]
+        assert self.store.interactions.reassign(["m1", "m2"], None) == 2
+        assert self._timeline("cus_1") == []
+        first = self.store.interactions.unresolved(phone.key, limit=2)
+        assert _ids(first) == ["m1", "m2"]
+        assert first.next_cursor is not None
+        rest = self.store.interactions.unresolved(phone.key, limit=2, cursor=first.next_cursor)
+        assert _ids(rest) == ["m3"]
+        assert rest.next_cursor is None
+        assert self.store.interactions.unresolved("phone:+10000000000").items == ()
+
+    def test_reassign_with_an_unknown_id_changes_nothing(self) -> None:
+        self.store.interactions.append(f.message("m1"))
+        with _raises(NotFound) as caught:
+            self.store.interactions.reassign(["m1", "ghost"], "cus_2")
+        assert caught[0].id == "ghost"
+        assert self._timeline("cus_1") == ["m1"]
+        assert self._timeline("cus_2") == []
+
+    def test_reassign_rejects_bad_arguments(self) -> None:
+        self.store.interactions.append(f.message("m1"))
+        with _raises(InvalidInput):
+            self.store.interactions.reassign("m1", "cus_2")
+        with _raises(InvalidInput):
+            self.store.interactions.reassign(["m1"], "  ")
+        with _raises(InvalidInput):
+            self.store.interactions.reassign(["m1"], 7)  # type: ignore[arg-type]
+        assert self._timeline("cus_1") == ["m1"]
+
+    def test_reassign_inside_a_failed_transaction_is_undone(self) -> None:
+        self.store.interactions.append(f.message("m1"))
+        with _raises(_Boom), self.store.transaction():
+            self.store.interactions.reassign(["m1"], "cus_2")
+            raise _Boom
+        assert self._timeline("cus_1") == ["m1"]
+        assert self.store.interactions.get("m1").customer_id == "cus_1"
+
+    def test_the_unattributed_original_is_a_duplicate_after_reassign(self) -> None:
+        phone = f.identity("phone", "+442079460958")
+        original = f.message("m1", customer_id=None, identity=phone)
+        self.store.interactions.append(original)
+        self.store.interactions.reassign(["m1"], "cus_1")
+        # Re-importing the file it came from must not conflict.
+        assert self.store.interactions.append(original) is False
+        assert self.store.interactions.get("m1").customer_id == "cus_1"
+        with _raises(ConflictError):
+            self.store.interactions.append(original.model_copy(update={"body": "other"}))
+
+    # == merge records and suggestions ============================================
+
+    def test_merged_profile_round_trips(self) -> None:
+        saved = self.store.customers.save(f.customer("cus_2", merged_into="cus_1"))
+        assert self.store.customers.get("cus_2") == saved
+        assert saved.merged_into == "cus_1"
+
+    def test_merge_records_version_and_list_by_customer(self) -> None:
+        first = self.store.merges.save(f.merge_record("mrg_b", at=f.minutes(5)))
+        assert first.version == 1
+        self.store.merges.save(
+            f.merge_record("mrg_a", survivor_id="cus_3", absorbed_id="cus_1", at=f.minutes(9))
+        )
+        self.store.merges.save(
+            f.merge_record("mrg_c", survivor_id="cus_3", absorbed_id="cus_4", at=f.minutes(1))
+        )
+        assert _ids(self.store.merges.for_customer("cus_1")) == ["mrg_b", "mrg_a"]
+        assert _ids(self.store.merges.for_customer("cus_3")) == ["mrg_c", "mrg_a"]
+        assert self.store.merges.for_customer("nobody") == []
+        assert self.store.merges.count() == 3
+        undone = first.model_copy(update={"undone_at": f.minutes(60), "undone_by": "ag_2"})
+        again = self.store.merges.save(undone)
+        assert again.version == 2
+        assert self.store.merges.get("mrg_b") == again
+        with _raises(ConflictError):
+            self.store.merges.save(undone)
+        with _raises(NotFound) as caught:
+            self.store.merges.get("mrg_zz")
+        assert caught[0].id == "mrg_zz"
+        with _raises(InvalidInput):
+            self.store.merges.save(f.suggestion())  # type: ignore[arg-type]
+
+    def test_suggestions_version_page_and_count_by_status(self) -> None:
+        for n in range(5):
+            self.store.suggestions.save(
+                f.suggestion(f"sug_{n}", ("cus_1", f"cus_{n + 2}"), at=f.minutes(10 - n))
+            )
+        self.store.suggestions.save(
+            f.suggestion(
+                "sug_x",
+                ("cus_8", "cus_9"),
+                at=f.minutes(0),
+                status="rejected",
+                decided_at=f.minutes(1),
+            )
+        )
+        assert self.store.suggestions.count() == 6
+        assert self.store.suggestions.count("pending") == 5
+        assert self.store.suggestions.count("rejected") == 1
+        with _raises(InvalidInput):
+            self.store.suggestions.count("maybe")
+        first = self.store.suggestions.pending(limit=3)
+        assert _ids(first) == ["sug_4", "sug_3", "sug_2"]
+        rest = self.store.suggestions.pending(limit=3, cursor=first.next_cursor)
+        assert _ids(rest) == ["sug_1", "sug_0"]
+        assert rest.next_cursor is None
+        assert _ids(self.store.suggestions.for_customer("cus_3")) == ["sug_1"]
+        assert len(self.store.suggestions.for_customer("cus_1")) == 5
+        stale = self.store.suggestions.get("sug_0")
+        self.store.suggestions.save(
+            stale.model_copy(
+                update={"status": SuggestionStatus.REJECTED, "decided_at": f.minutes(20)}
+            )
+        )
+        with _raises(ConflictError):
+            self.store.suggestions.save(stale)
+        assert self.store.suggestions.count("pending") == 4
+        assert "sug_0" not in _ids(self.store.suggestions.pending().items)
+        with _raises(NotFound):
+            self.store.suggestions.get("sug_zz")
+
     # == erasure ================================================================
 
     def _erasure_world(self) -> None:
@@ -670,6 +813,37 @@ class StoreContract:
         report = self.store.erase_customer("cus_x")
         assert (report.customers, report.interactions) == (0, 1)
         assert _ids(i for batch in self.store.interactions.scan() for i in batch) == ["m2"]
+
+    def test_erasure_takes_merged_profiles_merge_records_and_suggestions(self) -> None:
+        self.store.customers.save(f.customer("cus_1"))
+        self.store.customers.save(f.customer("cus_2", merged_into="cus_1"))
+        self.store.customers.save(f.customer("cus_3", merged_into="cus_2"))
+        self.store.customers.save(f.customer("cus_9"))
+        self.store.interactions.append_many(
+            [
+                f.message("m1"),
+                f.message("late", customer_id="cus_3"),
+                f.message("keep", customer_id="cus_9"),
+            ]
+        )
+        self.store.merges.save(f.merge_record("mrg_1", "cus_1", "cus_2"))
+        self.store.merges.save(f.merge_record("mrg_2", "cus_2", "cus_3"))
+        self.store.merges.save(f.merge_record("mrg_9", "cus_9", "cus_8"))
+        self.store.suggestions.save(f.suggestion("sug_1", ("cus_1", "cus_9")))
+        self.store.suggestions.save(f.suggestion("sug_9", ("cus_8", "cus_9")))
+        report = self.store.erase_customer("cus_1")
+        assert (report.customers, report.interactions, report.merges, report.suggestions) == (
+            3,
+            2,
+            2,
+            1,
+        )
+        for gone in ("cus_1", "cus_2", "cus_3"):
+            with _raises(NotFound):
+                self.store.customers.get(gone)
+        assert self.store.merges.count() == 1
+        assert _ids(self.store.suggestions.for_customer("cus_9")) == ["sug_9"]
+        assert self._timeline("cus_9") == ["keep"]
 
     def test_erasure_inside_a_failed_transaction_is_undone(self) -> None:
         self._erasure_world()

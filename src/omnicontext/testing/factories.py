@@ -19,8 +19,11 @@ from omnicontext.model import (
     Call,
     Case,
     Customer,
+    Evidence,
     Handoff,
     Identity,
+    MergeRecord,
+    MergeSuggestion,
     Message,
     Note,
     StatusChange,
@@ -35,10 +38,12 @@ __all__ = [
     "customer",
     "handoff",
     "identity",
+    "merge_record",
     "message",
     "minutes",
     "note",
     "status",
+    "suggestion",
     "survey",
 ]
 
@@ -70,6 +75,43 @@ def case(id: str = "case_1", customer_id: str = "cus_1", **fields: Any) -> Case:
     """An open case with a subject."""
     fields.setdefault("subject", "Card blocked abroad")
     return Case(id=id, customer_id=customer_id, **fields)
+
+
+def merge_record(
+    id: str = "mrg_1",
+    survivor_id: str = "cus_1",
+    absorbed_id: str = "cus_2",
+    at: datetime | None = None,
+    **fields: Any,
+) -> MergeRecord:
+    """A merge of ``absorbed_id`` into ``survivor_id`` by agent ``ag_1``, with
+    minimal before and after snapshots."""
+    fields.setdefault("reason", "same verified email")
+    fields.setdefault("actor", "ag_1")
+    fields.setdefault("survivor_before", customer(survivor_id))
+    fields.setdefault("absorbed_before", customer(absorbed_id))
+    fields.setdefault("survivor_after", customer(survivor_id))
+    return MergeRecord(
+        id=id,
+        survivor_id=survivor_id,
+        absorbed_id=absorbed_id,
+        merged_at=T0 if at is None else at,
+        **fields,
+    )
+
+
+def suggestion(
+    id: str = "sug_1",
+    customer_ids: tuple[str, str] = ("cus_1", "cus_2"),
+    at: datetime | None = None,
+    **fields: Any,
+) -> MergeSuggestion:
+    """A pending suggestion that two customers are one, on a same-name hint."""
+    fields.setdefault("score", 0.4)
+    fields.setdefault("evidence", [Evidence(kind="same_name", weight=0.4, detail="Ada Lovelace")])
+    return MergeSuggestion(
+        id=id, customer_ids=customer_ids, created_at=T0 if at is None else at, **fields
+    )
 
 
 def _common(
