@@ -28,7 +28,14 @@ from omnicontext.errors import ConflictError, FieldError, InvalidInput, NotFound
 from omnicontext.model import ChannelRegistry, Interaction, parse_interaction_json
 from omnicontext.storage.protocols import InteractionLog
 
-__all__ = ["DEFAULT_BATCH_SIZE", "ImportReport", "RejectedLine", "import_jsonl", "read_jsonl"]
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "ImportReport",
+    "Prepare",
+    "RejectedLine",
+    "import_jsonl",
+    "read_jsonl",
+]
 
 DEFAULT_BATCH_SIZE = 5000
 """Lines per all-or-nothing batch unless told otherwise.
@@ -107,6 +114,11 @@ def _read(
 Progress = Callable[[int, int], None]
 """Called as ``progress(lines_read, bytes_read)`` after each batch."""
 
+Prepare = Callable[[Interaction], Interaction]
+"""Called on each valid line's interaction before it is stored; returns the
+record to store. Raising ``InvalidInput`` rejects the line with its errors.
+Identity resolution plugs in here (``IdentityResolver.resolve_interaction``)."""
+
 
 def import_jsonl(
     log: InteractionLog,
@@ -115,6 +127,7 @@ def import_jsonl(
     batch_size: int = DEFAULT_BATCH_SIZE,
     channels: ChannelRegistry | None = None,
     progress: Progress | None = None,
+    prepare: Prepare | None = None,
 ) -> ImportReport:
     """Validate a JSON Lines file and append its interactions in batches.
 
@@ -123,7 +136,9 @@ def import_jsonl(
     stored are counted as ``duplicates``, not added twice. A bad line (invalid
     JSON, a field breaking the contract, an id already stored with other
     content) is reported in the result with its line number, field and reason;
-    the other lines are still imported.
+    the other lines are still imported. ``prepare`` (see :data:`Prepare`)
+    transforms each record before it is stored, for example to resolve its
+    customer from the identity it arrived with.
     """
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise InvalidInput(
@@ -132,9 +147,9 @@ def import_jsonl(
     report = ImportReport()
     if isinstance(source, str | os.PathLike):
         with Path(source).open("rb") as handle:
-            _import(log, handle, batch_size, channels, progress, report)
+            _import(log, handle, batch_size, channels, progress, prepare, report)
     else:
-        _import(log, source, batch_size, channels, progress, report)
+        _import(log, source, batch_size, channels, progress, prepare, report)
     return report
 
 
@@ -144,6 +159,7 @@ def _import(
     batch_size: int,
     channels: ChannelRegistry | None,
     progress: Progress | None,
+    prepare: Prepare | None,
     report: ImportReport,
 ) -> None:
     batch: list[tuple[int, Interaction]] = []
@@ -154,7 +170,10 @@ def _import(
         if not raw.strip():
             continue
         try:
-            batch.append((number, parse_interaction_json(raw, channels=channels)))
+            item = parse_interaction_json(raw, channels=channels)
+            if prepare is not None:
+                item = prepare(item)
+            batch.append((number, item))
         except InvalidInput as exc:
             report._reject(number, exc.errors)
         if len(batch) >= batch_size:

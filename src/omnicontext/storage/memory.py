@@ -143,6 +143,25 @@ class _Customers:
             self._s._check_open()
             return len(self._s._customers)
 
+    def scan(self, *, chunk_size: int = 1000) -> Iterator[Sequence[Customer]]:
+        check_chunk_size(chunk_size)
+        return self._scan(chunk_size)
+
+    def _scan(self, chunk_size: int) -> Iterator[Sequence[Customer]]:
+        after = ""
+        while True:
+            with self._s._lock:
+                self._s._check_open()
+                chunk = sorted(
+                    (c for i, c in self._s._customers.items() if i > after), key=lambda c: c.id
+                )[:chunk_size]
+            if not chunk:
+                return
+            yield chunk
+            if len(chunk) < chunk_size:
+                return
+            after = chunk[-1].id
+
 
 class _Cases:
     def __init__(self, store: MemoryStore) -> None:

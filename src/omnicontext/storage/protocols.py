@@ -137,6 +137,11 @@ class CustomerRepository(Protocol):
         """How many customers are stored."""
         ...
 
+    def scan(self, *, chunk_size: int = 1000) -> Iterator[Sequence[Customer]]:
+        """Every customer (merged profiles included), by id, in chunks of at
+        most ``chunk_size``; memory stays bounded by one chunk."""
+        ...
+
 
 @runtime_checkable
 class CaseRepository(Protocol):

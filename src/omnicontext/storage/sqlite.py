@@ -200,6 +200,24 @@ class _Customers:
         row = self._s._one("SELECT COUNT(*) FROM customers", ())
         return int(row[0]) if row else 0
 
+    def scan(self, *, chunk_size: int = 1000) -> Iterator[Sequence[Customer]]:
+        check_chunk_size(chunk_size)
+        return self._scan(chunk_size)
+
+    def _scan(self, chunk_size: int) -> Iterator[Sequence[Customer]]:
+        after = ""
+        while True:
+            rows = self._s._all(
+                "SELECT id, doc FROM customers WHERE id > ? ORDER BY id LIMIT ?",
+                (after, chunk_size),
+            )
+            if not rows:
+                return
+            yield [Customer.model_validate_json(r[1], context=_TRUSTED) for r in rows]
+            if len(rows) < chunk_size:
+                return
+            after = rows[-1][0]
+
 
 class _Cases:
     def __init__(self, store: SQLiteStore) -> None:

@@ -681,6 +681,17 @@ class StoreContract:
 
     # == merge records and suggestions ============================================
 
+    def test_customer_scan_streams_everyone_by_id_in_chunks(self) -> None:
+        for n in (5, 1, 4, 2, 3):
+            self.store.customers.save(f.customer(f"cus_{n}"))
+        self.store.customers.save(f.customer("cus_6", merged_into="cus_1"))
+        chunks = [list(chunk) for chunk in self.store.customers.scan(chunk_size=4)]
+        assert [len(c) for c in chunks] == [4, 2]
+        assert [c.id for chunk in chunks for c in chunk] == [f"cus_{n}" for n in range(1, 7)]
+        assert len(list(self.store.customers.scan(chunk_size=1))) == 6
+        with _raises(InvalidInput):
+            self.store.customers.scan(chunk_size=0)
+
     def test_merged_profile_round_trips(self) -> None:
         saved = self.store.customers.save(f.customer("cus_2", merged_into="cus_1"))
         assert self.store.customers.get("cus_2") == saved
