@@ -1,0 +1,288 @@
+"""Merge rules: when two profiles are one person, when they may be, and when
+they must never be merged.
+
+The rules, in order:
+
+1. An identifier held by more profiles than ``MergePolicy.max_holders`` (an
+   office switchboard, a family phone, a shared support inbox) is never
+   evidence at all.
+2. Two profiles are merged automatically only when they share an identifier
+   of a strong kind (email, phone, external id) that is verified on both.
+3. Even then, a :class:`ProtectionRule` can forbid the merge (two different
+   verified ids from one billing system are two accounts), and a pair a
+   person has already rejected is never merged automatically.
+4. Anything weaker (one side verified, nobody verified, a social handle, the
+   same name on top of an identifier) becomes a scored suggestion for a
+   person to accept, when its score reaches ``suggest_threshold``.
+
+>>> from omnicontext.model import Identity
+>>> policy = MergePolicy()
+>>> a = [Identity(kind="email", value="ada@example.com", verified=True)]
+>>> b = [Identity(kind="email", value="ada@example.com", verified=True)]
+>>> policy.assess(a, b, holders={"email:ada@example.com": 2}).automatic
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+
+from omnicontext.errors import FieldError, InvalidInput
+from omnicontext.model import Evidence, EvidenceKind, Identity, IdentityKind
+
+__all__ = [
+    "STRONG_KINDS",
+    "Assessment",
+    "MergePolicy",
+    "ProtectionRule",
+    "same_name",
+]
+
+STRONG_KINDS: frozenset[IdentityKind] = frozenset(
+    {IdentityKind.EMAIL, IdentityKind.PHONE, IdentityKind.EXTERNAL}
+)
+"""Kinds whose verified match is enough to merge: control of an address, a
+number or an account in another system proves the person."""
+
+_SPACES = re.compile(r"\s+")
+
+
+def _name_key(name: str | None) -> str | None:
+    if name is None:
+        return None
+    key = _SPACES.sub(" ", name).strip().casefold()
+    return key or None
+
+
+def same_name(a: str | None, b: str | None) -> bool:
+    """Whether two display names are equal, ignoring case and spacing.
+
+    >>> same_name("Ada  Okafor", "ada okafor"), same_name(None, None)
+    (True, False)
+    """
+    key = _name_key(a)
+    return key is not None and key == _name_key(b)
+
+
+def _check_kind(_i: object, attribute: attrs.Attribute[IdentityKind], value: object) -> None:
+    if not isinstance(value, IdentityKind):
+        raise InvalidInput("protection rule", [FieldError(attribute.name, value, "unknown kind")])
+
+
+def _kind(value: IdentityKind | str) -> IdentityKind:
+    try:
+        return IdentityKind(value)
+    except ValueError:
+        known = ", ".join(k.value for k in IdentityKind)
+        raise InvalidInput(
+            "protection rule", [FieldError("kind", value, f"expected one of {known}")]
+        ) from None
+
+
+@attrs.frozen
+class ProtectionRule:
+    """A merge that would leave one profile with more than ``max_verified``
+    verified identifiers of ``kind`` is refused.
+
+    With ``per_scope`` (the default) external ids count per ``system`` and
+    social handles per ``platform``: two verified customer numbers from one
+    billing system mean two accounts, while one from billing and one from the
+    shop do not conflict.
+
+    >>> rule = ProtectionRule("email", max_verified=1)
+    >>> rule.describe()
+    'at most 1 verified email per customer'
+    """
+
+    kind: IdentityKind = attrs.field(converter=_kind, validator=_check_kind)
+    max_verified: int = 1
+    per_scope: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            isinstance(self.max_verified, bool)
+            or not isinstance(self.max_verified, int)
+            or self.max_verified < 1
+        ):
+            raise InvalidInput(
+                "protection rule",
+                [FieldError("max_verified", self.max_verified, "must be a positive integer")],
+            )
+
+    def describe(self) -> str:
+        """The rule in words, for merge suggestions and errors."""
+        scope = {
+            IdentityKind.EXTERNAL: " per system",
+            IdentityKind.SOCIAL: " per platform",
+        }.get(self.kind, "")
+        per = scope if self.per_scope else ""
+        return f"at most {self.max_verified} verified {self.kind.value}{per} per customer"
+
+    def violated_by(self, identities: Iterable[Identity]) -> str | None:
+        """Why ``identities`` (one profile's, after a merge) break the rule, or ``None``."""
+        counts: dict[str | None, set[str]] = {}
+        for ident in identities:
+            if ident.kind is not self.kind or not ident.verified:
+                continue
+            scope = (ident.system or ident.platform) if self.per_scope else None
+            counts.setdefault(scope, set()).add(ident.key)
+        for scope, keys in sorted(counts.items(), key=lambda kv: kv[0] or ""):
+            if len(keys) > self.max_verified:
+                where = f" in {scope}" if scope else ""
+                listed = ", ".join(sorted(keys))
+                return f"{self.describe()}: the merge would hold {len(keys)}{where} ({listed})"
+        return None
+
+
+@attrs.frozen
+class Assessment:
+    """What the rules make of two profiles: the evidence, its score, whether it
+    allows an automatic merge, and what (if anything) forbids one."""
+
+    evidence: tuple[Evidence, ...]
+    score: float
+    automatic: bool
+    """True when a strong identifier is verified on both and nothing forbids it."""
+    blocked_by: str | None = None
+    """The protection rule that forbids merging these two, in words."""
+
+    @property
+    def rule(self) -> str:
+        """The name of the rule that decided, for the merge record."""
+        return "verified_strong_identifier" if self.automatic else "suggestion"
+
+
+def _positive(name: str, value: object, *, maximum: float | None = None) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+    if ok and maximum is not None:
+        ok = float(value) <= maximum  # type: ignore[arg-type]
+    if not ok:
+        upper = f" and at most {maximum}" if maximum is not None else ""
+        raise InvalidInput(
+            "merge policy", [FieldError(name, value, f"must be a positive number{upper}")]
+        )
+
+
+@attrs.frozen
+class MergePolicy:
+    """The merge rules, with their knobs. See the module documentation.
+
+    ``max_holders``: an identifier held by more profiles than this is never
+    evidence. ``suggest_threshold``: the least score worth a suggestion.
+    ``protections``: rules no merge may break (by default one verified id per
+    external system). ``auto_merge``: set ``False`` to turn every automatic
+    merge into a suggestion. The weights are the evidence each kind of match
+    gives; scores combine them as independent signals (``1 - prod(1 - w)``).
+    """
+
+    max_holders: int = 3
+    suggest_threshold: float = 0.3
+    auto_merge: bool = True
+    protections: tuple[ProtectionRule, ...] = (ProtectionRule(IdentityKind.EXTERNAL),)
+    weight_strong_verified_both: float = 1.0
+    weight_strong_verified_one: float = 0.6
+    weight_strong_unverified: float = 0.4
+    weight_social: float = 0.35
+    weight_same_name: float = 0.15
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            isinstance(self.max_holders, bool)
+            or not isinstance(self.max_holders, int)
+            or self.max_holders < 2
+        ):
+            raise InvalidInput(
+                "merge policy",
+                [FieldError("max_holders", self.max_holders, "must be an integer of at least 2")],
+            )
+        _positive("suggest_threshold", self.suggest_threshold, maximum=1.0)
+        for name in (
+            "weight_strong_verified_both",
+            "weight_strong_verified_one",
+            "weight_strong_unverified",
+            "weight_social",
+            "weight_same_name",
+        ):
+            _positive(name, getattr(self, name), maximum=1.0)
+        for rule in self.protections:
+            if not isinstance(rule, ProtectionRule):
+                raise InvalidInput(
+                    "merge policy",
+                    [FieldError("protections", rule, "expected ProtectionRule objects")],
+                )
+
+    def blocked_by(self, identities: Iterable[Identity]) -> str | None:
+        """The first protection rule the identities of one profile would break."""
+        held = list(identities)
+        for rule in self.protections:
+            why = rule.violated_by(held)
+            if why is not None:
+                return why
+        return None
+
+    def assess(
+        self,
+        a: Sequence[Identity],
+        b: Sequence[Identity],
+        *,
+        holders: Mapping[str, int],
+        names: tuple[str | None, str | None] = (None, None),
+    ) -> Assessment:
+        """Weigh the evidence that two profiles (their identities and display
+        names) are one person.
+
+        ``holders`` says how many profiles hold each shared key; keys above
+        ``max_holders`` (or missing) are ignored.
+        """
+        by_key = {i.key: i for i in b}
+        evidence: list[Evidence] = []
+        strong_both = False
+        for mine in sorted(a, key=lambda i: i.key):
+            theirs = by_key.get(mine.key)
+            if theirs is None:
+                continue
+            count = holders.get(mine.key, 0)
+            if count > self.max_holders or count < 2:
+                continue
+            verified_on = int(mine.verified) + int(theirs.verified)
+            if mine.kind in STRONG_KINDS:
+                weight = (
+                    self.weight_strong_unverified,
+                    self.weight_strong_verified_one,
+                    self.weight_strong_verified_both,
+                )[verified_on]
+                strong_both = strong_both or verified_on == 2
+                detail = f"same {mine.kind.value}, verified on {verified_on} of 2"
+            else:
+                weight = self.weight_social
+                detail = f"same {mine.platform or mine.kind.value} handle"
+            evidence.append(
+                Evidence(
+                    kind=EvidenceKind.SHARED_IDENTIFIER,
+                    identity_key=mine.key,
+                    verified_on=verified_on,
+                    holders=count,
+                    weight=weight,
+                    detail=detail,
+                )
+            )
+        if evidence and same_name(*names):
+            evidence.append(
+                Evidence(
+                    kind=EvidenceKind.SAME_NAME,
+                    weight=self.weight_same_name,
+                    detail=f"same name: {names[0]}",
+                )
+            )
+        doubt = 1.0
+        for item in evidence:
+            doubt *= 1.0 - item.weight
+        score = round(1.0 - doubt, 6)
+        blocked = self.blocked_by([*a, *b]) if evidence else None
+        automatic = strong_both and self.auto_merge and blocked is None
+        return Assessment(
+            evidence=tuple(evidence), score=score, automatic=automatic, blocked_by=blocked
+        )
