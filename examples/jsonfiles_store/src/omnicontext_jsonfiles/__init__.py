@@ -14,6 +14,8 @@ A store is one directory::
       cases/<name>.json              one document per case
       interactions/<name>.jsonl      one append-only JSON Lines log per customer
       interactions/_no_customer.jsonl   interactions not resolved to a customer yet
+      merges/<name>.json             one document per merge record
+      suggestions/<name>.json        one document per merge suggestion
 
 >>> import tempfile
 >>> from omnicontext.model import Customer
@@ -30,7 +32,11 @@ Trade-offs, chosen to keep the code short and obviously right:
 * A transaction keeps its undo information in memory. An exception leaving the
   block restores every file it touched, but a crash half-way through a write
   that spans several files can leave part of it on disk; a production adapter
-  writes its undo journal to disk first.
+  writes its undo journal to disk first. The writes spanning several files
+  order their steps so that a crash loses nothing: ``reassign`` appends the
+  new copy before dropping the old line (a crash in between leaves the record
+  in both logs, never in neither), and an erasure cut short is finished by
+  running it again.
 * POSIX only (``fcntl``).
 """
 
@@ -46,7 +52,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Self, TypeVar
@@ -59,6 +65,9 @@ from omnicontext.model import (
     Identity,
     Interaction,
     InteractionBase,
+    MergeRecord,
+    MergeSuggestion,
+    SuggestionStatus,
     parse_interaction_json,
 )
 from omnicontext.storage import AppendResult, ErasureReport, Page
@@ -73,7 +82,9 @@ MAX_LIMIT = 10_000
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _Key = tuple[int, str]  # (microseconds since the epoch, id): the order of every timeline
-D = TypeVar("D", Customer, Case)
+_ID = re.compile(r"^\S(?:.*\S)?$", re.DOTALL)  # an id: no white space at either end
+D = TypeVar("D", Customer, Case, MergeRecord, MergeSuggestion)
+T = TypeVar("T")
 
 
 # -- small helpers: ordering, cursors, argument checks, file names -------------
@@ -86,6 +97,10 @@ def _micros(moment: datetime) -> int:
 
 def _key(item: Interaction) -> _Key:
     return _micros(item.occurred_at), item.id
+
+
+def _suggestion_key(suggestion: MergeSuggestion) -> _Key:
+    return _micros(suggestion.created_at), suggestion.id
 
 
 def _invalid(subject: str, field: str, value: object, reason: str) -> InvalidInput:
@@ -121,8 +136,12 @@ def _decode_cursor(cursor: str) -> _Key:
 
 
 def _page(
-    items: Iterable[Interaction], limit: int, cursor: str | None, newest_first: bool
-) -> Page[Interaction]:
+    items: Iterable[T],
+    key: Callable[[T], _Key],
+    limit: int,
+    cursor: str | None,
+    newest_first: bool = False,
+) -> Page[T]:
     """One page of ``items`` in (time, id) order, starting just past ``cursor``.
 
     heapq keeps only ``limit + 1`` records in memory; the extra one tells us
@@ -131,16 +150,57 @@ def _page(
     _check_size("page request", "limit", limit)
     after = None if cursor is None else _decode_cursor(cursor)
     if newest_first:
-        wanted = (i for i in items if after is None or _key(i) < after)
-        chosen = heapq.nlargest(limit + 1, wanted, key=_key)
+        wanted = (i for i in items if after is None or key(i) < after)
+        chosen = heapq.nlargest(limit + 1, wanted, key=key)
     else:
-        wanted = (i for i in items if after is None or _key(i) > after)
-        chosen = heapq.nsmallest(limit + 1, wanted, key=_key)
+        wanted = (i for i in items if after is None or key(i) > after)
+        chosen = heapq.nsmallest(limit + 1, wanted, key=key)
     more = len(chosen) > limit
     chosen = chosen[:limit]
-    return Page(
-        items=tuple(chosen), next_cursor=_encode_cursor(_key(chosen[-1])) if more else None
-    )
+    return Page(items=tuple(chosen), next_cursor=_encode_cursor(key(chosen[-1])) if more else None)
+
+
+def _check_ids(ids: Iterable[str]) -> list[str]:
+    """The ids given to ``reassign``, repeats dropped. A lone string is refused:
+    ``reassign("m1", ...)`` is a slip for ``reassign(["m1"], ...)``."""
+    if isinstance(ids, str | bytes) or not isinstance(ids, Iterable):
+        raise _invalid("reassign", "interaction_ids", ids, "expected an iterable of ids")
+    unique: dict[str, None] = {}  # a dict keeps the caller's order
+    for item in ids:
+        if not isinstance(item, str):
+            raise _invalid("reassign", "interaction_ids", item, "expected a string id")
+        unique[item] = None
+    return list(unique)
+
+
+def _check_customer_ref(customer_id: str | None) -> None:
+    if customer_id is not None and not (
+        isinstance(customer_id, str) and len(customer_id) <= 256 and _ID.match(customer_id)
+    ):
+        raise _invalid("reassign", "customer_id", customer_id, "expected None or a customer id")
+
+
+def _check_status(status: SuggestionStatus | str) -> SuggestionStatus:
+    try:
+        return SuggestionStatus(status)
+    except ValueError:
+        known = ", ".join(s.value for s in SuggestionStatus)
+        raise _invalid("suggestion count", "status", status, f"expected one of {known}") from None
+
+
+def _same_content(stored: Interaction, incoming: Interaction) -> bool:
+    """Whether appending ``incoming`` under an id already held repeats ``stored``.
+
+    Equal models are the same content (``==`` also equates one instant written
+    in two UTC offsets). So is the unattributed original of a record that
+    ``reassign`` has since given a customer: re-importing the file it came from
+    must not conflict.
+    """
+    if stored.to_json() == incoming.to_json() or stored == incoming:
+        return True
+    if stored.customer_id is not None and incoming.customer_id is None:
+        return stored.model_copy(update={"customer_id": None}) == incoming
+    return False
 
 
 def _file_name(record_id: str, suffix: str) -> str:
@@ -154,16 +214,16 @@ def _file_name(record_id: str, suffix: str) -> str:
     return f"{readable}-{hashlib.sha256(record_id.encode()).hexdigest()[:16]}{suffix}"
 
 
-# -- customers and cases: one JSON document per file ---------------------------
+# -- customers, cases, merges, suggestions: one JSON document per file ---------
 
 
 class _Documents(Generic[D]):
-    """What customers and cases share: get, save with optimistic versions, list."""
+    """What every document shares: get, save with optimistic versions, list."""
 
-    def __init__(self, store: JsonFilesStore, model: type[D], folder: str) -> None:
+    def __init__(self, store: JsonFilesStore, model: type[D], folder: str, kind: str) -> None:
         self._s: JsonFilesStore = store
         self._model: type[D] = model
-        self._kind: str = model.__name__.lower()  # "customer" or "case", used in errors
+        self._kind: str = kind  # "customer", "case", "merge", "suggestion": used in errors
         self._folder: Path = store.path / folder
 
     def _path(self, doc_id: str) -> Path:
@@ -206,6 +266,10 @@ class _Documents(Generic[D]):
     def _remove(self, doc_id: str) -> None:
         self._s._replace(self._path(doc_id), None)
 
+    def _count(self) -> int:
+        with self._s._locked():
+            return sum(1 for _ in self._folder.glob("*.json"))
+
 
 class _Customers(_Documents[Customer]):
     def get(self, customer_id: str) -> Customer:
@@ -221,8 +285,26 @@ class _Customers(_Documents[Customer]):
         return sorted(found, key=lambda c: c.id)
 
     def count(self) -> int:
-        with self._s._locked():
-            return sum(1 for _ in self._folder.glob("*.json"))
+        return self._count()
+
+    def scan(self, *, chunk_size: int = 1000) -> Iterator[Sequence[Customer]]:
+        _check_size("scan", "chunk_size", chunk_size)  # now, not at the first next()
+        return self._scan(chunk_size)
+
+    def _scan(self, chunk_size: int) -> Iterator[list[Customer]]:
+        """Like the interaction scan: each chunk is the next ``chunk_size``
+        customers by id, read under the lock, which is released between chunks."""
+        after: str | None = None
+        while True:
+            with self._s._locked():
+                wanted = (c for c in self._all() if after is None or c.id > after)
+                chunk = heapq.nsmallest(chunk_size, wanted, key=lambda c: c.id)
+            if not chunk:
+                return
+            yield chunk
+            if len(chunk) < chunk_size:
+                return
+            after = chunk[-1].id
 
 
 class _Cases(_Documents[Case]):
@@ -236,6 +318,47 @@ class _Cases(_Documents[Case]):
         with self._s._locked():
             found = [c for c in self._all() if c.customer_id == customer_id]
         return sorted(found, key=lambda c: c.id)
+
+
+class _Merges(_Documents[MergeRecord]):
+    def get(self, merge_id: str) -> MergeRecord:
+        return self._get(merge_id)
+
+    def save(self, record: MergeRecord) -> MergeRecord:
+        return self._save(record)
+
+    def for_customer(self, customer_id: str) -> list[MergeRecord]:
+        with self._s._locked():
+            found = [m for m in self._all() if customer_id in m.customer_ids]
+        return sorted(found, key=lambda m: (_micros(m.merged_at), m.id))
+
+    def count(self) -> int:
+        return self._count()
+
+
+class _Suggestions(_Documents[MergeSuggestion]):
+    def get(self, suggestion_id: str) -> MergeSuggestion:
+        return self._get(suggestion_id)
+
+    def save(self, suggestion: MergeSuggestion) -> MergeSuggestion:
+        return self._save(suggestion)
+
+    def for_customer(self, customer_id: str) -> list[MergeSuggestion]:
+        with self._s._locked():
+            found = [s for s in self._all() if customer_id in s.customer_ids]
+        return sorted(found, key=_suggestion_key)
+
+    def pending(self, *, limit: int = 100, cursor: str | None = None) -> Page[MergeSuggestion]:
+        with self._s._locked():
+            waiting = (s for s in self._all() if s.status is SuggestionStatus.PENDING)
+            return _page(waiting, _suggestion_key, limit, cursor)
+
+    def count(self, status: SuggestionStatus | str | None = None) -> int:
+        if status is None:
+            return self._count()
+        wanted = _check_status(status)
+        with self._s._locked():
+            return sum(1 for s in self._all() if s.status is wanted)
 
 
 # -- interactions: one append-only JSON Lines log per customer -----------------
@@ -266,8 +389,8 @@ class _Interactions:
                 if previous is None:
                     seen[item.id] = item
                     fresh.append(item)
-                elif previous.to_json() == item.to_json() or previous == item:
-                    duplicates += 1  # `==` also equates one instant in two UTC offsets
+                elif _same_content(previous, item):
+                    duplicates += 1
                 else:
                     raise ConflictError(
                         f"interaction {item.id!r} already exists with different content; "
@@ -299,7 +422,7 @@ class _Interactions:
     ) -> Page[Interaction]:
         with self._s._locked():  # a customer's interactions all live in their own log
             log = (item for _, item in self._s._read_log(self._s._log_path(customer_id)))
-            return _page(log, limit, cursor, newest_first)
+            return _page(log, _key, limit, cursor, newest_first)
 
     def case_timeline(
         self,
@@ -311,7 +434,7 @@ class _Interactions:
     ) -> Page[Interaction]:
         with self._s._locked():  # a case can span several logs: read them all
             items = (i for i in self._s._all_interactions() if i.case_id == case_id)
-            return _page(items, limit, cursor, newest_first)
+            return _page(items, _key, limit, cursor, newest_first)
 
     def scan(
         self,
@@ -357,6 +480,51 @@ class _Interactions:
         with self._s._locked():
             return sum(1 for _ in self._s._all_interactions())
 
+    def reassign(self, interaction_ids: Iterable[str], customer_id: str | None) -> int:
+        """Move interactions to ``customer_id``'s log (``None``: the unresolved one).
+
+        The one change ever made to a stored interaction. All or nothing: an
+        unknown id raises ``NotFound`` before anything is written.
+        """
+        ids = _check_ids(interaction_ids)
+        _check_customer_ref(customer_id)
+        wanted = set(ids)
+        # A transaction because a move rewrites one log and appends to another.
+        with self._s.transaction():
+            found: dict[str, tuple[Path, Interaction]] = {}
+            for path in self._s._log_paths():
+                for _, item in self._s._read_log(path):
+                    if item.id in wanted:
+                        found[item.id] = (path, item)
+            missing = [i for i in ids if i not in found]
+            if missing:
+                raise NotFound("interaction", missing[0])
+            moving = [
+                (path, item) for path, item in found.values() if item.customer_id != customer_id
+            ]
+            if not moving:
+                return 0
+            # The new copies first, then the old lines: a crash in between
+            # leaves a record in two logs, never in none.
+            moved = [item.model_copy(update={"customer_id": customer_id}) for _, item in moving]
+            self._s._append(self._s._log_path(customer_id), [item.to_json() for item in moved])
+            gone = {item.id for item in moved}
+            for path in sorted({path for path, _ in moving}):
+                kept = [line for line, item in self._s._read_log(path) if item.id not in gone]
+                self._s._replace(path, b"".join(kept) or None)
+            return len(moved)
+
+    def unresolved(
+        self, identity_key: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[Interaction]:
+        with self._s._locked():  # unresolved interactions all live in one log
+            log = (
+                item
+                for _, item in self._s._read_log(self._s._log_path(None))
+                if item.identity is not None and item.identity.key == identity_key
+            )
+            return _page(log, _key, limit, cursor)
+
 
 # -- the store ------------------------------------------------------------------
 
@@ -372,7 +540,7 @@ class JsonFilesStore:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.path = Path(directory)
-        for folder in ("customers", "cases", "interactions"):
+        for folder in ("customers", "cases", "interactions", "merges", "suggestions"):
             (self.path / folder).mkdir(parents=True, exist_ok=True)
         # flock() excludes other handles and processes; the RLock excludes the
         # other threads of this handle (they share one descriptor, so one flock).
@@ -382,9 +550,11 @@ class JsonFilesStore:
         # Inside a transaction: each touched file's content before its first
         # change (None: the file did not exist). Outside one: None.
         self._undo: dict[Path, bytes | None] | None = None
-        self._customers = _Customers(self, Customer, "customers")
-        self._cases = _Cases(self, Case, "cases")
+        self._customers = _Customers(self, Customer, "customers", "customer")
+        self._cases = _Cases(self, Case, "cases", "case")
         self._interactions = _Interactions(self)
+        self._merges = _Merges(self, MergeRecord, "merges", "merge")
+        self._suggestions = _Suggestions(self, MergeSuggestion, "suggestions", "suggestion")
 
     @classmethod
     def from_url(cls, url: str) -> JsonFilesStore:
@@ -417,6 +587,16 @@ class JsonFilesStore:
         """The interaction log."""
         return self._interactions
 
+    @property
+    def merges(self) -> _Merges:
+        """Merge records."""
+        return self._merges
+
+    @property
+    def suggestions(self) -> _Suggestions:
+        """Merge suggestions."""
+        return self._suggestions
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Writes inside land together or not at all; nested blocks join the outer one."""
@@ -437,20 +617,28 @@ class JsonFilesStore:
                 self._undo = None
 
     def erase_customer(self, customer_id: str) -> ErasureReport:
-        """Remove every record of a customer in one transaction (see the protocol)."""
+        """Remove every record of a customer in one transaction (see the protocol).
+
+        Profiles merged into the customer, directly or through another merged
+        profile, are the same person and go too. The steps run so that a crash
+        part-way can be finished by erasing again: whatever leads to a record
+        (a customer document, its ``merged_into``, its identities) is deleted
+        after the records it leads to, the customer's own document last.
+        """
         with self.transaction():
-            customer = self._customers._find(customer_id)
-            cases = self._cases.for_customer(customer_id)
-            case_ids = {case.id for case in cases}
+            profiles = self._merged_family(customer_id)
+            doomed = set(profiles)
+            customers = [c for c in map(self._customers._find, profiles) if c is not None]
+            case_ids = {c.id for c in self._cases._all() if c.customer_id in doomed}
             # An unresolved interaction is theirs only if no one else holds its identity.
             others = {
-                i.key for c in self._customers._all() if c.id != customer_id for i in c.identities
+                i.key for c in self._customers._all() if c.id not in doomed for i in c.identities
             }
-            sole = {i.key for i in customer.identities} - others if customer else set()
+            sole = {i.key for c in customers for i in c.identities} - others
 
             def is_theirs(item: Interaction) -> bool:
                 return (
-                    item.customer_id == customer_id
+                    item.customer_id in doomed
                     or item.case_id in case_ids
                     or (
                         item.customer_id is None
@@ -465,19 +653,40 @@ class JsonFilesStore:
                 kept = [line for line, item in lines if not is_theirs(item)]
                 if len(kept) < len(lines):
                     erased += len(lines) - len(kept)
-                    # The one place a log is rewritten rather than appended to.
+                    # The one place a log is rewritten other than by reassign().
                     self._replace(path, b"".join(kept) or None)
+            # Merge records and suggestions hold copies of the profiles' data.
+            merges = [m.id for m in self._merges._all() if doomed & set(m.customer_ids)]
+            for merge_id in merges:
+                self._merges._remove(merge_id)
+            suggestions = [s.id for s in self._suggestions._all() if doomed & set(s.customer_ids)]
+            for suggestion_id in suggestions:
+                self._suggestions._remove(suggestion_id)
             for case_id in case_ids:
                 self._cases._remove(case_id)
-            if customer is not None:
-                self._customers._remove(customer_id)
+            for customer in reversed(customers):  # merged profiles before the one they point at
+                self._customers._remove(customer.id)
             return ErasureReport(
                 customer_id=customer_id,
-                customers=int(customer is not None),
-                identities=len(customer.identities) if customer else 0,
+                customers=len(customers),
+                identities=sum(len(c.identities) for c in customers),
                 cases=len(case_ids),
                 interactions=erased,
+                merges=len(merges),
+                suggestions=len(suggestions),
             )
+
+    def _merged_family(self, customer_id: str) -> list[str]:
+        """``customer_id``, then every profile merged into it, directly or through
+        other merged profiles; each after the profile it was merged into."""
+        merged_into: dict[str, list[str]] = {}
+        for customer in self._customers._all():
+            if customer.merged_into is not None:
+                merged_into.setdefault(customer.merged_into, []).append(customer.id)
+        family = [customer_id]
+        for current in family:  # grows as merged profiles are found
+            family.extend(sorted(set(merged_into.get(current, ())) - set(family)))
+        return family
 
     def close(self) -> None:
         """Release the lock file; later use raises ``StoreError``. Closing twice is fine."""
