@@ -69,7 +69,7 @@ class SuggestionStatus(enum.StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     SUPERSEDED = "superseded"
-    """Overtaken: one of its profiles was merged or erased another way."""
+    """Overtaken: one of its profiles was merged into a third one."""
 
 
 class MergeSuggestion(Model):

@@ -212,19 +212,20 @@ def same_content(a: object, a_json: str, b: object, b_json: str) -> bool:
 
     Equal canonical JSON is the fast answer; otherwise the models are compared,
     so one instant written with another UTC offset is still the same content.
-    ``a`` is the record already held; when it has been attributed to a
-    customer since (``reassign``) and ``b`` arrives unattributed, the rest of
-    the record decides, so re-importing a resolved record is not a conflict.
+    ``customer_id`` does not count: it is who the record belongs to, which
+    identity resolution may change after the fact (``reassign``, a merge), so
+    re-importing the original export is not a conflict.
     """
     if a_json == b_json or a == b:
         return True
     if (
         isinstance(a, InteractionBase)
         and isinstance(b, InteractionBase)
-        and a.customer_id is not None
-        and b.customer_id is None
+        and a.customer_id != b.customer_id
     ):
-        return a.model_copy(update={"customer_id": None}) == b
+        return a.model_copy(update={"customer_id": None}) == b.model_copy(
+            update={"customer_id": None}
+        )
     return False
 
 

@@ -518,7 +518,7 @@ class MemoryStore:
     def erase_customer(self, customer_id: str) -> ErasureReport:
         """Remove every record of a customer in one transaction (see the protocol)."""
         with self.transaction():
-            doomed_ids = [customer_id]
+            doomed_ids = [self._person(customer_id)]
             for current in doomed_ids:  # grows as merged profiles are found
                 doomed_ids.extend(
                     sorted(
@@ -545,6 +545,18 @@ class MemoryStore:
                 merges=len(merges),
                 suggestions=len(suggestions),
             )
+
+    def _person(self, customer_id: str) -> str:
+        """The profile standing for ``customer_id``: follow ``merged_into``."""
+        seen = {customer_id}
+        current = self._customers.get(customer_id)
+        while current is not None and current.merged_into is not None:
+            if current.merged_into in seen:
+                break  # a loop: stop rather than spin
+            seen.add(current.merged_into)
+            customer_id = current.merged_into
+            current = self._customers.get(customer_id)
+        return customer_id
 
     def _erase_one(self, customer_id: str) -> ErasureReport:
         customer = self._customers.get(customer_id)
@@ -579,6 +591,8 @@ class MemoryStore:
             identities=identities,
             cases=len(case_ids),
             interactions=len(doomed),
+            merges=0,
+            suggestions=0,
         )
 
     def close(self) -> None:

@@ -9,7 +9,8 @@ should ask for that one (a KPI calculator takes an ``InteractionLog``).
 The contract, checked for every adapter by :mod:`omnicontext.testing`:
 
 * appending an interaction whose id exists is a no-op when the content is
-  identical and a :class:`~omnicontext.errors.ConflictError` when it differs;
+  identical (``customer_id`` aside, see ``reassign``) and a
+  :class:`~omnicontext.errors.ConflictError` when it differs;
   a batch append is all or nothing;
 * saving a customer or case with a stale ``version`` raises ``ConflictError``
   (optimistic concurrency); nothing is silently overwritten;
@@ -92,9 +93,9 @@ class ErasureReport:
     identities: int
     cases: int
     interactions: int
-    merges: int = 0
+    merges: int
     """Merge records naming the customer (they hold copies of its profile)."""
-    suggestions: int = 0
+    suggestions: int
     """Merge suggestions naming the customer."""
 
     @property
@@ -226,8 +227,10 @@ class InteractionLog(Protocol):
         merge, a claimed identifier). The stored record afterwards equals the
         original with ``customer_id`` replaced. All or nothing: an unknown id
         raises :class:`~omnicontext.errors.NotFound` and nothing changes.
-        Returns how many records changed (those already attributed to
-        ``customer_id`` do not count).
+        Repeated ids count once. Whether ``customer_id`` names a stored
+        customer is the caller's business (resolution may attribute records to
+        a profile another system keeps). Returns how many records changed
+        (those already attributed to ``customer_id`` do not count).
         """
         ...
 
@@ -347,7 +350,9 @@ class Store(Protocol):
         unresolved interactions that arrived with one of its identities when no
         other customer holds that identity; merge records and suggestions that
         name it; and, the same way, every profile merged into it
-        (``merged_into``), since those were the same person. Records that carry
+        (``merged_into``), since those were the same person. An id that was
+        itself merged into another profile stands for that profile: the whole
+        person is erased. Records that carry
         the id are removed even when no customer document exists (an import
         that never created one); an id nothing refers to removes nothing and
         reports zeros.

@@ -693,7 +693,17 @@ class SQLiteStore:
 
     def _erase(self, customer_id: str) -> ErasureReport:
         outermost = self._depth == 0
+        asked = customer_id
         with self._write() as db:
+            seen = {customer_id}
+            while True:  # the profile standing for the id: follow merged_into
+                row = db.execute(
+                    "SELECT merged_into FROM customers WHERE id = ?", (customer_id,)
+                ).fetchone()
+                if row is None or row[0] is None or row[0] in seen:
+                    break
+                customer_id = row[0]
+                seen.add(customer_id)
             doomed_ids = [customer_id]
             for current in doomed_ids:  # grows as merged profiles are found
                 doomed_ids.extend(
@@ -720,7 +730,7 @@ class SQLiteStore:
         if outermost and self.path != ":memory:":
             self._one("PRAGMA wal_checkpoint(TRUNCATE)", ())
         return ErasureReport(
-            customer_id=customer_id,
+            customer_id=asked,
             customers=sum(r.customers for r in reports),
             identities=sum(r.identities for r in reports),
             cases=sum(r.cases for r in reports),
@@ -767,6 +777,8 @@ class SQLiteStore:
             identities=int(identities),
             cases=len(case_ids),
             interactions=removed,
+            merges=0,
+            suggestions=0,
         )
 
     def close(self) -> None:

@@ -675,6 +675,11 @@ class StoreContract:
         self.store.interactions.reassign(["m1"], "cus_1")
         # Re-importing the file it came from must not conflict.
         assert self.store.interactions.append(original) is False
+        # Nor after a merge moved a record imported with its first customer.
+        self.store.interactions.append(f.message("m2", customer_id="cus_2"))
+        self.store.interactions.reassign(["m2"], "cus_1")
+        assert self.store.interactions.append(f.message("m2", customer_id="cus_2")) is False
+        assert self.store.interactions.get("m2").customer_id == "cus_1"
         assert self.store.interactions.get("m1").customer_id == "cus_1"
         with _raises(ConflictError):
             self.store.interactions.append(original.model_copy(update={"body": "other"}))
@@ -856,6 +861,23 @@ class StoreContract:
         assert _ids(self.store.suggestions.for_customer("cus_9")) == ["sug_9"]
         assert self._timeline("cus_9") == ["keep"]
 
+    def test_erasing_a_merged_profile_erases_the_person_it_became(self) -> None:
+        self.store.customers.save(f.customer("cus_1"))
+        self.store.customers.save(f.customer("cus_2", merged_into="cus_1"))
+        self.store.customers.save(f.customer("cus_9"))
+        self.store.interactions.append_many(
+            [
+                f.message("m1"),
+                f.message("m2", customer_id="cus_2"),
+                f.message("k", customer_id="cus_9"),
+            ]
+        )
+        self.store.merges.save(f.merge_record("mrg_1", "cus_1", "cus_2"))
+        report = self.store.erase_customer("cus_2")
+        assert report.customer_id == "cus_2"
+        assert (report.customers, report.interactions, report.merges) == (2, 2, 1)
+        assert _ids(c for chunk in self.store.customers.scan() for c in chunk) == ["cus_9"]
+
     def test_erasure_inside_a_failed_transaction_is_undone(self) -> None:
         self._erasure_world()
         with _raises(_Boom), self.store.transaction():
@@ -894,12 +916,20 @@ class StoreContract:
             self.store.interactions.count()
 
     def test_store_satisfies_the_protocols(self) -> None:
-        from omnicontext.storage import CaseRepository, CustomerRepository, InteractionLog
+        from omnicontext.storage import (
+            CaseRepository,
+            CustomerRepository,
+            InteractionLog,
+            MergeLog,
+            SuggestionRepository,
+        )
 
         assert isinstance(self.store, Store)
         assert isinstance(self.store.customers, CustomerRepository)
         assert isinstance(self.store.cases, CaseRepository)
         assert isinstance(self.store.interactions, InteractionLog)
+        assert isinstance(self.store.merges, MergeLog)
+        assert isinstance(self.store.suggestions, SuggestionRepository)
 
     # == concurrency ============================================================
 

@@ -192,14 +192,16 @@ def _same_content(stored: Interaction, incoming: Interaction) -> bool:
     """Whether appending ``incoming`` under an id already held repeats ``stored``.
 
     Equal models are the same content (``==`` also equates one instant written
-    in two UTC offsets). So is the unattributed original of a record that
-    ``reassign`` has since given a customer: re-importing the file it came from
-    must not conflict.
+    in two UTC offsets). ``customer_id`` does not count: ``reassign`` (a merge,
+    a claimed identifier) may have changed it since, and re-importing the file
+    a record came from must not conflict.
     """
     if stored.to_json() == incoming.to_json() or stored == incoming:
         return True
-    if stored.customer_id is not None and incoming.customer_id is None:
-        return stored.model_copy(update={"customer_id": None}) == incoming
+    if stored.customer_id != incoming.customer_id:
+        return stored.model_copy(update={"customer_id": None}) == incoming.model_copy(
+            update={"customer_id": None}
+        )
     return False
 
 
@@ -626,7 +628,7 @@ class JsonFilesStore:
         after the records it leads to, the customer's own document last.
         """
         with self.transaction():
-            profiles = self._merged_family(customer_id)
+            profiles = self._merged_family(self._person(customer_id))
             doomed = set(profiles)
             customers = [c for c in map(self._customers._find, profiles) if c is not None]
             case_ids = {c.id for c in self._cases._all() if c.customer_id in doomed}
@@ -675,6 +677,18 @@ class JsonFilesStore:
                 merges=len(merges),
                 suggestions=len(suggestions),
             )
+
+    def _person(self, customer_id: str) -> str:
+        """The profile standing for ``customer_id``: follow ``merged_into``."""
+        seen = {customer_id}
+        current = self._customers._find(customer_id)
+        while current is not None and current.merged_into is not None:
+            if current.merged_into in seen:
+                break  # a loop: stop rather than spin
+            seen.add(current.merged_into)
+            customer_id = current.merged_into
+            current = self._customers._find(customer_id)
+        return customer_id
 
     def _merged_family(self, customer_id: str) -> list[str]:
         """``customer_id``, then every profile merged into it, directly or through
