@@ -23,6 +23,7 @@ canonical order and customer ids are derived from the records they hold.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
@@ -155,7 +156,9 @@ class _Sets:
 
 
 def _stable_id(ref: tuple[str, str]) -> str:
-    digest = hashlib.blake2b(f"{ref[0]}\x00{ref[1]}".encode(), digest_size=10).hexdigest()
+    # JSON keeps the two parts apart whatever characters they hold.
+    text = json.dumps(list(ref), ensure_ascii=False)
+    digest = hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
     return f"cus_{digest}"
 
 
@@ -325,9 +328,9 @@ def resolve_many(
         )
         if not verdict.evidence:
             continue
-        if verdict.score < rules.suggest_threshold and not verdict.blocked_by:
+        if verdict.score < rules.suggest_threshold:
             continue
-        note = f"not merged automatically: {verdict.blocked_by}" if verdict.blocked_by else ""
+        note = f"not merged automatically: {verdict.why_not_automatic()}"
         suggestions.append(
             MergeSuggestion(
                 id=suggestion_id(ids[a], ids[b]),

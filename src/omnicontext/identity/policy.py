@@ -67,9 +67,26 @@ def same_name(a: str | None, b: str | None) -> bool:
     return key is not None and key == _name_key(b)
 
 
-def _check_kind(_i: object, attribute: attrs.Attribute[IdentityKind], value: object) -> None:
-    if not isinstance(value, IdentityKind):
-        raise InvalidInput("protection rule", [FieldError(attribute.name, value, "unknown kind")])
+def _check_bool(instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidInput(
+            type(instance).__name__, [FieldError(attribute.name, value, "must be True or False")]
+        )
+
+
+def _rules(value: object) -> tuple[ProtectionRule, ...]:
+    if isinstance(value, ProtectionRule) or not isinstance(value, list | tuple):
+        raise InvalidInput(
+            "merge policy",
+            [FieldError("protections", value, "expected a tuple of ProtectionRule objects")],
+        )
+    for rule in value:
+        if not isinstance(rule, ProtectionRule):
+            raise InvalidInput(
+                "merge policy",
+                [FieldError("protections", rule, "expected ProtectionRule objects")],
+            )
+    return tuple(value)
 
 
 def _kind(value: IdentityKind | str) -> IdentityKind:
@@ -97,9 +114,9 @@ class ProtectionRule:
     'at most 1 verified email per customer'
     """
 
-    kind: IdentityKind = attrs.field(converter=_kind, validator=_check_kind)
+    kind: IdentityKind = attrs.field(converter=_kind)
     max_verified: int = 1
-    per_scope: bool = True
+    per_scope: bool = attrs.field(default=True, validator=_check_bool)
 
     def __attrs_post_init__(self) -> None:
         if (
@@ -137,6 +154,17 @@ class ProtectionRule:
         return None
 
 
+def _best(identities: Iterable[Identity]) -> dict[str, Identity]:
+    """One identity per key; a verified copy wins, so ``assess`` is symmetric
+    even when a side lists an identifier twice."""
+    best: dict[str, Identity] = {}
+    for ident in identities:
+        held = best.get(ident.key)
+        if held is None or (ident.verified and not held.verified):
+            best[ident.key] = ident
+    return best
+
+
 @attrs.frozen
 class Assessment:
     """What the rules make of two profiles: the evidence, its score, whether it
@@ -153,6 +181,33 @@ class Assessment:
     def rule(self) -> str:
         """The name of the rule that decided, for the merge record."""
         return "verified_strong_identifier" if self.automatic else "suggestion"
+
+    def why_not_automatic(self) -> str:
+        """Why these two were not merged automatically, in words (for notes).
+
+        >>> from omnicontext.model import Evidence
+        >>> Assessment(evidence=(Evidence(kind="shared_identifier", identity_key="phone:+1",
+        ...     verified_on=1, holders=2, weight=0.6),), score=0.6,
+        ...     automatic=False).why_not_automatic()[:50]
+        'the shared phone is verified on one profile only, '
+        """
+        if self.blocked_by:
+            return self.blocked_by
+        strong = [
+            e
+            for e in self.evidence
+            if e.identity_key is not None and e.identity_key.split(":", 1)[0] in STRONG_KINDS
+        ]
+        if not strong:
+            return "they share no strong identifier (email, phone, external id)"
+        if any(e.verified_on == 2 for e in strong):
+            return "automatic merges are turned off"
+        on = {0: "on neither profile", 1: "on one profile only"}
+        shown = "; ".join(
+            f"the shared {(e.identity_key or '').split(':', 1)[0]} is verified {on[e.verified_on]}"
+            for e in strong
+        )
+        return f"{shown}, and an automatic merge needs a strong identifier verified on both"
 
 
 def _positive(name: str, value: object, *, maximum: float | None = None) -> None:
@@ -180,8 +235,10 @@ class MergePolicy:
 
     max_holders: int = 3
     suggest_threshold: float = 0.3
-    auto_merge: bool = True
-    protections: tuple[ProtectionRule, ...] = (ProtectionRule(IdentityKind.EXTERNAL),)
+    auto_merge: bool = attrs.field(default=True, validator=_check_bool)
+    protections: tuple[ProtectionRule, ...] = attrs.field(
+        default=(ProtectionRule(IdentityKind.EXTERNAL),), converter=_rules
+    )
     weight_strong_verified_both: float = 1.0
     weight_strong_verified_one: float = 0.6
     weight_strong_unverified: float = 0.4
@@ -207,12 +264,6 @@ class MergePolicy:
             "weight_same_name",
         ):
             _positive(name, getattr(self, name), maximum=1.0)
-        for rule in self.protections:
-            if not isinstance(rule, ProtectionRule):
-                raise InvalidInput(
-                    "merge policy",
-                    [FieldError("protections", rule, "expected ProtectionRule objects")],
-                )
 
     def blocked_by(self, identities: Iterable[Identity]) -> str | None:
         """The first protection rule the identities of one profile would break."""
@@ -237,10 +288,10 @@ class MergePolicy:
         ``holders`` says how many profiles hold each shared key; keys above
         ``max_holders`` (or missing) are ignored.
         """
-        by_key = {i.key: i for i in b}
+        by_key = _best(b)
         evidence: list[Evidence] = []
         strong_both = False
-        for mine in sorted(a, key=lambda i: i.key):
+        for mine in sorted(_best(a).values(), key=lambda i: i.key):
             theirs = by_key.get(mine.key)
             if theirs is None:
                 continue

@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -98,8 +99,8 @@ def suggestion_id(a: str, b: str) -> str:
     >>> suggestion_id("cus_b", "cus_a") == suggestion_id("cus_a", "cus_b")
     True
     """
-    low, high = sorted((a, b))
-    digest = hashlib.blake2b(f"{low}\x00{high}".encode(), digest_size=10).hexdigest()
+    pair = json.dumps(sorted((a, b)), ensure_ascii=False)
+    digest = hashlib.blake2b(pair.encode(), digest_size=10).hexdigest()
     return f"sug_{digest}"
 
 
@@ -132,8 +133,9 @@ class IdentityResolver:
     """Resolves identifiers to customers in a store, links new ones, and merges
     and unmerges profiles under a :class:`~omnicontext.identity.MergePolicy`.
 
-    ``region`` reads national phone numbers (``020 7946 0958``); ``clock``
-    and ``new_id`` make time and new customer ids deterministic in tests.
+    ``region`` reads national phone numbers (``020 7946 0958``); ``clock``,
+    ``new_id`` and ``new_merge_id`` make time and new customer and merge ids
+    deterministic (tests, demos, replays).
     Every write (a new customer, a link, a merge) is one store transaction.
     """
 
@@ -146,6 +148,7 @@ class IdentityResolver:
         options: NormalizeOptions | None = None,
         clock: Callable[[], datetime] | None = None,
         new_id: Callable[[], str] | None = None,
+        new_merge_id: Callable[[], str] | None = None,
     ) -> None:
         if policy is not None and not isinstance(policy, MergePolicy):
             raise InvalidInput(
@@ -157,6 +160,7 @@ class IdentityResolver:
         self.options = options
         self._clock = clock or _utcnow
         self._new_id = new_id or _new_customer_id
+        self._new_merge_id = new_merge_id or _new_merge_id
 
     # -- looking people up ---------------------------------------------------
 
@@ -367,12 +371,13 @@ class IdentityResolver:
                     current = self.current(survivor.id)
                     changed = True
                     break
-                if verdict.score >= self.policy.suggest_threshold or verdict.blocked_by:
-                    note = ""
-                    if verdict.blocked_by:
-                        note = f"not merged automatically: {verdict.blocked_by}"
-                    elif rejected:
-                        note = "not merged automatically: a person rejected this pair before"
+                if verdict.score >= self.policy.suggest_threshold:
+                    why = (
+                        "a person rejected this pair before"
+                        if rejected and not verdict.blocked_by
+                        else verdict.why_not_automatic()
+                    )
+                    note = f"not merged automatically: {why}"
                     made = self._suggest(current.id, other.id, verdict, note)
                     if made is not None:
                         suggestions[made.id] = made
@@ -587,7 +592,7 @@ class IdentityResolver:
         saved_after = self.store.customers.save(after)
         record = self.store.merges.save(
             MergeRecord(
-                id=_new_merge_id(),
+                id=self._new_merge_id(),
                 survivor_id=a.id,
                 absorbed_id=b.id,
                 merged_at=self._clock(),

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from omnicontext.errors import FieldError, InvalidInput
+from omnicontext.errors import FieldError, InvalidInput, NotFound
 from omnicontext.model import MergeSuggestion
 from omnicontext.storage import Store
 
@@ -57,10 +57,14 @@ class SiloReport:
     top_suggestions: tuple[MergeSuggestion, ...]
     """The pending suggestions with the highest scores, best first."""
     unlinked_interactions: int
-    """Interactions with no customer at all."""
+    """Interactions with no customer at all: none of their own, and no case
+    that names one."""
     unlinked_with_identity: int
     """Of those, how many carry an identifier (resolution could place them)."""
     unlinked_by_channel: dict[str, int]
+    unknown_customer_interactions: int
+    """Interactions naming a customer id no stored profile has (history kept
+    in another system, or a profile erased there)."""
     customers_with_interactions: int
     single_channel_customers: int
     channels_per_customer: dict[int, int]
@@ -92,6 +96,7 @@ class SiloReport:
             "unlinked_with_identity": self.unlinked_with_identity,
             "unlinked_share": self.unlinked_share,
             "unlinked_by_channel": dict(self.unlinked_by_channel),
+            "unknown_customer_interactions": self.unknown_customer_interactions,
             "customers_with_interactions": self.customers_with_interactions,
             "single_channel_customers": self.single_channel_customers,
             "single_channel_share": self.single_channel_share,
@@ -129,8 +134,10 @@ class SiloReport:
 
 def silo_report(store: Store, *, top: int = 20, chunk_size: int = 1000) -> SiloReport:
     """Measure the silo indicators of ``store``, streaming: memory grows with
-    the number of customers, not of interactions.
+    the number of customers and cases, not of interactions or suggestions.
 
+    An interaction belongs to its ``customer_id``, or else to the customer of
+    its case; a profile merged into another counts as the one it became.
     ``top`` is how many pending suggestions (highest score first) and shared
     identifiers to list in full; all are counted.
     """
@@ -138,8 +145,10 @@ def silo_report(store: Store, *, top: int = 20, chunk_size: int = 1000) -> SiloR
         raise InvalidInput("silo report", [FieldError("top", top, "a non-negative integer")])
     customers = merged = 0
     holders: dict[str, list[str]] = {}
+    became: dict[str, str | None] = {}
     for chunk in store.customers.scan(chunk_size=chunk_size):
         for customer in chunk:
+            became[customer.id] = customer.merged_into
             if customer.merged_into is not None:
                 merged += 1
                 continue
@@ -151,39 +160,64 @@ def silo_report(store: Store, *, top: int = 20, chunk_size: int = 1000) -> SiloR
         key=lambda s: (-s.holders, s.key),
     )
 
-    interactions = unlinked = unlinked_identity = 0
+    def person(customer_id: str) -> str:
+        seen = {customer_id}
+        while (nxt := became.get(customer_id)) is not None and nxt not in seen:
+            seen.add(nxt)
+            customer_id = nxt
+        return customer_id
+
+    case_owner: dict[str, str | None] = {}
+
+    def owner_of_case(case_id: str) -> str | None:
+        if case_id not in case_owner:
+            try:
+                case_owner[case_id] = store.cases.get(case_id).customer_id
+            except NotFound:
+                case_owner[case_id] = None
+        return case_owner[case_id]
+
+    interactions = unlinked = unlinked_identity = unknown = 0
     unlinked_channels: Counter[str] = Counter()
     channels: dict[str, set[str]] = {}
     for batch in store.interactions.scan(chunk_size=chunk_size):
         for item in batch:
             interactions += 1
-            if item.customer_id is None:
+            owner = item.customer_id
+            if owner is None and item.case_id is not None:
+                owner = owner_of_case(item.case_id)
+            if owner is None:
                 unlinked += 1
                 unlinked_channels[item.channel] += 1
                 if item.identity is not None:
                     unlinked_identity += 1
                 continue
-            channels.setdefault(item.customer_id, set()).add(item.channel)
+            if owner not in became:
+                unknown += 1
+                continue
+            channels.setdefault(person(owner), set()).add(item.channel)
     spread = Counter(len(names) for names in channels.values())
 
-    pending: list[MergeSuggestion] = []
+    pending = 0
+    ranked: list[MergeSuggestion] = []  # the best ``top`` so far
     cursor: str | None = None
     while True:
         page = store.suggestions.pending(limit=1000, cursor=cursor)
-        pending.extend(page)
+        pending += len(page)
+        ranked = sorted([*ranked, *page], key=lambda s: (-s.score, s.id))[:top]
         if page.next_cursor is None:
             break
         cursor = page.next_cursor
-    best = sorted(pending, key=lambda s: (-s.score, s.id))[:top]
     return SiloReport(
         customers=customers,
         merged_profiles=merged,
         interactions=interactions,
-        pending_suggestions=len(pending),
-        top_suggestions=tuple(best),
+        pending_suggestions=pending,
+        top_suggestions=tuple(ranked),
         unlinked_interactions=unlinked,
         unlinked_with_identity=unlinked_identity,
         unlinked_by_channel=dict(sorted(unlinked_channels.items())),
+        unknown_customer_interactions=unknown,
         customers_with_interactions=len(channels),
         single_channel_customers=spread.get(1, 0),
         channels_per_customer=dict(sorted(spread.items())),

@@ -38,8 +38,10 @@ class Evidence(Model):
     """One reason to believe two profiles belong to one person.
 
     ``verified_on`` says on how many of the two profiles the shared identifier
-    is verified (0, 1 or 2); ``holders`` how many profiles hold it in all
-    (an office switchboard is held by many, and proves nothing).
+    is verified (0, 1 or 2); ``holders`` is the count the holder limit was
+    checked against: profiles holding it in the store (with those merged away
+    on its evidence), or in bulk linking the most records of one system
+    holding it. An office switchboard is held by many, and proves nothing.
 
     >>> Evidence(kind="shared_identifier", identity_key="phone:+442079460958",
     ...          verified_on=1, holders=2, weight=0.6).weight
