@@ -261,9 +261,19 @@ def test_a_closed_output_pipe_exits_141_without_a_traceback(
 
 # -- demo ---------------------------------------------------------------------
 
+_TIMELINE_HEADER = "Ada Okafor (cus_ada_okafor, Europe/London, en-GB)"
+
 
 def _rows(out: str) -> list[list[str]]:
     return [line.split() for line in out.splitlines() if re.match(r"  \d\d:\d\d  ", line)]
+
+
+def _timeline_part(out: str) -> str:
+    return out[out.index(_TIMELINE_HEADER) :]
+
+
+def _who_part(out: str) -> list[str]:
+    return out[out.index("Who is this?") : out.index(_TIMELINE_HEADER)].splitlines()
 
 
 def test_demo_prints_the_journey_across_four_channels_and_cleans_up(
@@ -272,11 +282,15 @@ def test_demo_prints_the_journey_across_four_channels_and_cleans_up(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    assert "Ada Okafor (cus_ada_okafor, Europe/London, en-GB)" in out
-    for identity in ("twitter  @ada_okafor", "email    ada.okafor", "phone    +447700900123"):
-        assert identity in out
-    rows = _rows(out)
-    assert len(rows) == 19
+    timeline = _timeline_part(out)
+    for identity in (
+        "twitter  @ada_okafor\n",
+        "email    ada.okafor@example.com (verified)",
+        "phone    +447911123456 (verified)",
+    ):
+        assert identity in timeline
+    rows = _rows(timeline)
+    assert len(rows) == 21
     channels = list(dict.fromkeys(row[1] for row in rows))
     assert channels == ["social_public", "social_private", "chat", "phone"]
     assert rows[0][:4] == ["09:12", "social_public", "message", "customer"]
@@ -286,9 +300,73 @@ def test_demo_prints_the_journey_across_four_channels_and_cleans_up(
     assert "pending → solved" in out
     assert "waited 42s, talked 10m 33s, answered by ag_funmi" in out
     assert "CSAT 5/5" in out
-    assert "identity_verified (social_private, 09:22), card_frozen (chat, 09:31)" in out
-    assert "never had to repeat them" in out
+    assert "identity_verified (chat, 09:28), card_frozen (chat, 09:31)" in out
+    assert "never had to repeat them on phone" in out
     assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_shows_the_raw_identifiers_becoming_one_customer_before_the_timeline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--keep", str(tmp_path / "demo.db")]) == 0
+    out = capsys.readouterr().out
+    who = _who_part(out)
+    text = "\n".join(who)
+    assert who[0].startswith("Who is this?")
+    # Each raw identifier as it arrived, and the key it normalises to.
+    for raw, key, outcome in (
+        ('"@Ada_Okafor"', "social:twitter:@ada_okafor", "new profile cus_new_1"),
+        ('"https://twitter.com/Ada_Okafor"', "social:twitter:@ada_okafor", "found cus_new_1"),
+        ('" Ada.Okafor@Example.com"', "email:ada.okafor@example.com", "found cus_ada_okafor"),
+        ('"07911 123456"', "phone:+447911123456", "found cus_ada_tel"),
+    ):
+        (at,) = [n for n, line in enumerate(who) if raw in line]
+        assert who[at + 1].strip().startswith(f"→ {key}: {outcome}")
+    # The merges, in order, each on a strong identifier verified on both.
+    merges = [line.strip() for line in who if line.strip().startswith("→ cus_")]
+    assert merges == [
+        "→ cus_new_1 merged into cus_ada_okafor (verified_strong_identifier):",
+        "→ cus_ada_tel merged into cus_ada_okafor (verified_strong_identifier):",
+    ]
+    assert "email:ada.okafor@example.com: same email, verified on 2 of 2" in text
+    assert "phone:+447911123456: same phone, verified on 2 of 2" in text
+    assert "email:ada.okafor@example.com verified by email_link" in text
+    assert "phone:+447911123456 verified by otp_sms" in text
+    # The suggestion not made into a merge, with its evidence, score and reason.
+    suggested = text[text.index("Suggested to a person, not merged:") :]
+    assert "phone:+447911123456 added unverified on cus_ada_leeds" in suggested
+    assert "pending, score 0.66" in suggested
+    assert "pairs cus_ada_leeds and cus_ada_okafor" in suggested
+    assert "same phone, verified on 1 of 2 (weight 0.60)" in suggested
+    assert "same name: Ada Okafor (weight 0.15)" in suggested
+    assert "Not merged: the shared phone is verified on one profile only" in suggested
+    flat = " ".join(text.split())
+    assert (
+        "Now: 2 customers (and 2 profiles merged into them), 1 pending suggestion, "
+        "0 of 21 interactions without a customer." in flat
+    )
+
+
+def test_the_demo_s_own_lines_fit_an_80_column_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--keep", str(tmp_path / "demo.db")]) == 0
+    out = capsys.readouterr().out
+    intro = out[: out.index(_TIMELINE_HEADER)].splitlines()[2:]  # after the store's path
+    assert len(intro) > 30
+    assert max(len(line) for line in intro) <= 80
+
+
+def test_demo_output_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outputs = []
+    for name in ("one.db", "two.db"):
+        assert main(["demo", "--keep", str(tmp_path / name)]) == 0
+        outputs.append(capsys.readouterr().out.replace(name, "NAME"))
+    assert outputs[0] == outputs[1]
+    assert main(["demo"]) == 0
+    first = capsys.readouterr().out
+    assert main(["demo"]) == 0
+    assert capsys.readouterr().out == first
 
 
 def test_demo_keep_leaves_a_store_open_store_can_read(
@@ -298,11 +376,16 @@ def test_demo_keep_leaves_a_store_open_store_can_read(
     assert main(["demo", "--keep", str(db)]) == 0
     assert f"Store: SQLite file {db} (kept)." in capsys.readouterr().out
     with open_store(_url(db)) as store:
-        assert store.customers.count() == 1
-        assert store.interactions.count() == 19
+        # The bank's three profiles, and the one the public post created.
+        assert store.customers.count() == 4
+        assert store.customers.get("cus_new_1").merged_into == scenario.CUSTOMER_ID
+        assert store.interactions.count() == 21
         case = store.cases.get(scenario.CASE_ID)
         assert case.status == "solved"
-        assert len(store.interactions.customer_timeline(scenario.CUSTOMER_ID)) == 19
+        assert case.customer_id == scenario.CUSTOMER_ID
+        assert len(store.interactions.customer_timeline(scenario.CUSTOMER_ID)) == 21
+        assert store.merges.count() == 2
+        assert store.suggestions.count("pending") == 1
     assert main(["demo", "--keep", str(db)]) == 2
     assert f"--keep PATH={str(db)!r} exists already" in capsys.readouterr().err
 
@@ -320,8 +403,8 @@ def test_demo_reads_the_timeline_back_from_the_store(
 
     monkeypatch.setattr(cli._Demo, "_timeline", spy)
     assert main(["demo", "--keep", str(tmp_path / "demo.db")]) == 0
-    assert pages == [19]
-    assert len(_rows(capsys.readouterr().out)) == 19
+    assert pages == [21]
+    assert len(_rows(_timeline_part(capsys.readouterr().out))) == 21
 
 
 # -- schema, help, version ----------------------------------------------------

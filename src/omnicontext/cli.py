@@ -21,11 +21,12 @@ import json
 import os
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 import omnicontext
@@ -37,9 +38,12 @@ from omnicontext.model import (
     ChannelProfile,
     ChannelRegistry,
     Customer,
+    Evidence,
     Handoff,
+    Identity,
     IdentityKind,
     Interaction,
+    MergeSuggestion,
     Message,
     Note,
     StatusChange,
@@ -49,6 +53,9 @@ from omnicontext.model import (
 )
 from omnicontext.storage import ImportReport, RejectedLine, Store, import_jsonl, open_store
 from omnicontext.storage.importer import DEFAULT_BATCH_SIZE
+
+if TYPE_CHECKING:
+    from omnicontext._demo.scenario import Arrival, Step, Story
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "main"]
 
@@ -68,6 +75,7 @@ _PROG = "omnicontext"
 _EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a broken pipe
 _MAX_VALUE = 80
 _TEXT_WIDTH = 60
+_DEMO_WIDTH = 80  # the demo's own sections fit an 80-column terminal
 _SCENARIO_NOTE = (
     "a bank customer's blocked card travels from a public post to a private "
     "message, a chat and a phone call"
@@ -444,6 +452,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _run_demo(db: Path, where: str) -> int:
     from omnicontext._demo import scenario
+    from omnicontext.identity import normalize_identity
 
     try:
         store = open_store(f"sqlite:///{db}")
@@ -451,11 +460,12 @@ def _run_demo(db: Path, where: str) -> int:
         raise _UsageError(f"cannot create the demo store: {exc}") from None
     with store:
         try:
-            report = scenario.load(store)
+            story = scenario.load(store)
             # Find her as an agent would: by the handle her first public post came from.
-            found = store.customers.find_by_identity(scenario.ENTRY_IDENTITY)
+            entry = normalize_identity(scenario.ENTRY_IDENTITY, region=scenario.REGION)
+            found = store.customers.find_by_identity(entry.key)
             customer = found[0] if found else store.customers.get(scenario.CUSTOMER_ID)
-            lines = _Demo(store, _arrow(sys.stdout)).render(customer, where, report)
+            lines = _Demo(store, _arrow(sys.stdout)).render(customer, where, story)
         except OmnicontextError as exc:
             raise _UsageError(f"the demo store failed: {exc}") from None
     out = "\n".join(lines)
@@ -501,6 +511,122 @@ def _journey(timeline: Sequence[Interaction]) -> list[str]:
     return channels
 
 
+def _wrap(text: str, *, first: str = "", rest: str = "") -> list[str]:
+    """``text`` in lines of at most :data:`_DEMO_WIDTH` columns."""
+    return textwrap.wrap(
+        text,
+        width=_DEMO_WIDTH,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+        drop_whitespace=True,
+    )
+
+
+def _identity_words(identity: Identity) -> str:
+    scope = identity.platform or identity.system
+    label = f"{identity.kind.value} ({scope})" if scope else identity.kind.value
+    if identity.verified:
+        when = f" {identity.verified_at:%Y}" if identity.verified_at else ""
+        return f"{label} {identity.value}, verified{when}"
+    return f"{label} {identity.value}, unverified"
+
+
+def _evidence_words(evidence: Evidence, *, weight: bool = False) -> str:
+    where = f"{evidence.identity_key}: " if evidence.identity_key else ""
+    detail = evidence.detail or evidence.kind.value
+    return f"{where}{detail}" + (f" (weight {evidence.weight:.2f})" if weight else "")
+
+
+def _why_not_merged(suggestion: MergeSuggestion) -> str:
+    """Why the rules left a suggestion to a person: its note, as a sentence."""
+    note = suggestion.note.removeprefix("not merged automatically: ")
+    return f"{note}." if note else "the rules found the evidence too weak."
+
+
+def _arrival_groups(arrivals: Sequence[Arrival]) -> list[list[Arrival]]:
+    """Arrivals in a row with the same channel, raw value and profile, together."""
+    groups: list[list[Arrival]] = []
+    for arrival in arrivals:
+        last = groups[-1][0] if groups else None
+        if (
+            last is not None
+            and last.channel == arrival.channel
+            and last.raw == arrival.raw
+            and last.customer_id == arrival.customer_id
+        ):
+            groups[-1].append(arrival)
+        else:
+            groups.append([arrival])
+    return groups
+
+
+class _WhoRows:
+    """The rows of the demo's "Who is this?" section: a time, a channel and
+    what happened, then its outcomes indented below."""
+
+    def __init__(self, zone: tzinfo, arrow: str, channel_width: int) -> None:
+        self._zone = zone
+        self._arrow = arrow
+        self._width = channel_width
+
+    def _head(self, at: datetime, channel: str, text: str) -> list[str]:
+        return _wrap(
+            f"{at.astimezone(self._zone):%H:%M}  {channel:<{self._width}}  {text}",
+            first="  ",
+            rest=" " * (self._width + 11),
+        )
+
+    def _then(self, text: str, *, arrow: bool = True, extra: int = 0) -> list[str]:
+        lead = f"{self._arrow} " if arrow else ""
+        return _wrap(lead + text, first=" " * (9 + extra), rest=" " * (11 + extra))
+
+    def arrival(self, group: Sequence[Arrival]) -> list[str]:
+        first = group[0]
+        out = self._head(
+            first.at, first.channel, f'"{first.raw.value}" ({_count(len(group), "interaction")})'
+        )
+        if first.customer_id is None:
+            outcome = "held by several profiles, so left unresolved"
+        elif first.created:
+            outcome = f"new profile {first.customer_id} (nobody held it)"
+        else:
+            outcome = f"found {first.customer_id}"
+        return out + self._then(f"{first.key}: {outcome}")
+
+    def step(self, step: Step) -> list[str]:
+        event = step.event
+        out = self._head(event.at, event.channel, event.what)
+        if event.verified:
+            how = f"verified by {event.method}" if event.method else "verified"
+        else:
+            how = "added unverified"
+        if event.customer_id is None:  # linked to whoever the case belongs to
+            out += self._then(f"{step.key} {how}")
+            out += self._then(f"on {step.customer_id}, the case's customer", arrow=False, extra=2)
+        else:
+            out += self._then(f"{step.key} {how} on {step.customer_id}")
+        for merge in step.result.merges:
+            rule = merge.rule or f"by {merge.actor}"
+            out += self._then(f"{merge.absorbed_id} merged into {merge.survivor_id} ({rule}):")
+            for evidence in merge.evidence:
+                out += self._then(_evidence_words(evidence), arrow=False, extra=2)
+        for suggestion in step.result.suggestions:
+            first, second = suggestion.customer_ids
+            out += self._then(
+                f"suggestion {suggestion.id}, {suggestion.status.value}, "
+                f"score {suggestion.score:.2f}"
+            )
+            out += self._then(
+                f"pairs {first} and {second} on this evidence:", arrow=False, extra=2
+            )
+            for evidence in suggestion.evidence:
+                out += self._then(_evidence_words(evidence, weight=True), arrow=False, extra=2)
+            out += self._then(f"Not merged: {_why_not_merged(suggestion)}", arrow=False)
+        return out
+
+
 class _Demo:
     """Renders a customer's unified timeline, read back from a store."""
 
@@ -508,15 +634,22 @@ class _Demo:
         self._store = store
         self._arrow = arrow
 
-    def render(self, customer: Customer, where: str, report: ImportReport) -> list[str]:
+    def render(self, customer: Customer, where: str, story: Story) -> list[str]:
         zone: tzinfo = ZoneInfo(customer.time_zone or "UTC")
         timeline = self._timeline(customer.id)
         cases = self._store.cases.for_customer(customer.id)
+        intro = (
+            f"Loaded the bank's {_count(len(story.profiles), 'profile')}, then "
+            f"{_count(story.report.added, 'interaction')} that arrived with no customer "
+            "id, each resolved from the identifier it came with (or its case); the "
+            "timeline is read back from the store."
+        )
         return [
             "omnicontext demo: one customer's issue, from a public post to a phone call.",
             f"Store: {where}.",
-            f"Loaded {_count(1, 'customer')}, {_count(len(cases), 'case')} and "
-            f"{_count(report.added, 'interaction')}, then read the timeline back from it.",
+            *_wrap(intro),
+            "",
+            *self._who(story, zone),
             "",
             *self._header(customer, cases),
             "",
@@ -524,6 +657,68 @@ class _Demo:
             "",
             *self._summary(customer, cases, timeline, zone),
         ]
+
+    def _who(self, story: Story, zone: tzinfo) -> list[str]:
+        """How the raw identifiers became one customer: the profiles the store
+        held, each identifier as it arrived, the merges, and the suggestions."""
+        from omnicontext._demo.scenario import REGION
+        from omnicontext.identity import silo_report
+
+        out = [f"Who is this? Raw identifiers becoming one customer ({zone} time).", ""]
+        out.append("The bank's profiles before the day:")
+        id_width = max((len(c.id) for c in story.profiles), default=0)
+        name_width = max((len(c.display_name or "") for c in story.profiles), default=0)
+        for profile in story.profiles:
+            held = "; ".join(_identity_words(i) for i in profile.identities) or "no identifiers"
+            name = profile.display_name or ""
+            out.extend(
+                _wrap(
+                    f"{profile.id:<{id_width}}  {name:<{name_width}}  {held}",
+                    first="  ",
+                    rest=" " * (id_width + name_width + 6),
+                )
+            )
+        channels = [
+            *(a.channel for a in story.arrivals),
+            *(s.event.channel for s in story.steps),
+        ]
+        rows = _WhoRows(zone, self._arrow, max((len(c) for c in channels), default=0))
+        out.append("")
+        out.append(f"As they arrived, normalised (phone numbers read in region {REGION}):")
+        for group in _arrival_groups(story.arrivals):
+            out.extend(rows.arrival(group))
+        sections = (
+            (
+                "Merged automatically (a strong identifier verified on both profiles):",
+                [s for s in story.steps if s.result.merges],
+            ),
+            (
+                "Suggested to a person, not merged:",
+                [s for s in story.steps if s.result.suggestions and not s.result.merges],
+            ),
+            (
+                "Linked, nothing to merge:",
+                [s for s in story.steps if not s.result.suggestions and not s.result.merges],
+            ),
+        )
+        for title, steps in sections:
+            if steps:
+                out.append("")
+                out.extend(_wrap(title))
+                for step in steps:
+                    out.extend(rows.step(step))
+        report = silo_report(self._store)
+        out.append("")
+        out.extend(
+            _wrap(
+                f"Now: {_count(report.customers, 'customer')} "
+                f"(and {_count(report.merged_profiles, 'profile')} merged into them), "
+                f"{_count(report.pending_suggestions, 'pending suggestion')}, "
+                f"{report.unlinked_interactions} of {_count(report.interactions, 'interaction')} "
+                "without a customer."
+            )
+        )
+        return out
 
     def _timeline(self, customer_id: str) -> list[Interaction]:
         items: list[Interaction] = []

@@ -1,1 +1,2 @@
-"""The data behind ``omnicontext demo``: one customer, one case, four channels."""
+"""The data behind ``omnicontext demo``: raw identifiers that become one
+customer, one case, four channels."""
