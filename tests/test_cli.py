@@ -114,6 +114,59 @@ def test_quiet_prints_no_summary_but_still_reports_rejections(
     assert f"{path}:2: interaction=" in err
 
 
+def _raw_lines(tmp_path: Path) -> Path:
+    from omnicontext.model import Identity
+
+    return _write(
+        tmp_path / "raw.jsonl",
+        f.message("m1", customer_id=None, identity=Identity(kind="phone", value="07911 123456")),
+        f.message("m2", customer_id=None, identity=Identity(kind="phone", value="+447911123456")),
+        f.message("m3", customer_id=None, identity=Identity(kind="email", value="Ada@X.com")),
+    )
+
+
+def test_import_resolves_raw_identities_to_customers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = _url(tmp_path / "support.db")
+    assert main(["import", str(_raw_lines(tmp_path)), "--store", url, "--region", "gb"]) == 0
+    assert "3 added" in capsys.readouterr().out
+    with open_store(url) as store:
+        assert store.customers.count() == 2
+        (phone,) = store.customers.find_by_identity("phone:+447911123456")
+        timeline = store.interactions.customer_timeline(phone.id)
+        assert [i.id for i in timeline] == ["m1", "m2"]
+    assert main(["import", str(_raw_lines(tmp_path)), "--store", url, "--region", "GB"]) == 0
+    assert "0 added, 3 duplicates" in capsys.readouterr().out
+
+
+def test_a_national_number_without_region_is_rejected_with_a_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(_raw_lines(tmp_path)), "--store", "memory://"]) == 1
+    err = capsys.readouterr().err
+    assert ":1: value='07911 123456': a number without a leading '+'" in err
+    assert "hint: read national phone numbers with --region CC" in err
+
+
+def test_no_resolve_stores_lines_as_they_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = _url(tmp_path / "support.db")
+    assert main(["import", str(_raw_lines(tmp_path)), "--store", url, "--no-resolve"]) == 0
+    with open_store(url) as store:
+        assert store.customers.count() == 0
+        assert store.interactions.get("m1").identity.value == "07911 123456"  # type: ignore[union-attr]
+
+
+def test_an_unknown_region_exits_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["import", str(_raw_lines(tmp_path)), "--store", "memory://", "--region", "XX"]
+    assert main(args) == 2
+    assert "argument --region: unknown region 'XX'" in capsys.readouterr().err
+
+
 def test_a_missing_file_exits_2_naming_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 import omnicontext
 from omnicontext.errors import FieldError, InvalidInput, OmnicontextError
+from omnicontext.identity import IdentityResolver, NormalizeOptions
 from omnicontext.model import (
     Assignment,
     Call,
@@ -189,6 +190,22 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         dest="channels",
         help=("register a custom channel (repeatable); asynchronous and private unless :live"),
+    )
+    imp.add_argument(
+        "--region",
+        metavar="CC",
+        type=_region,
+        default=None,
+        help="read national phone numbers (no leading +) as this country's, e.g. GB",
+    )
+    imp.add_argument(
+        "--no-resolve",
+        action="store_false",
+        dest="resolve",
+        help=(
+            "store lines as they are; by default a line with a raw identity and no "
+            "customer_id is given the customer holding that identity (created if nobody does)"
+        ),
     )
     imp.add_argument(
         "-q",
@@ -362,6 +379,16 @@ def _open_input(path: str) -> io.BufferedReader:
         raise _UsageError(f"cannot read FILE={path!r}: {exc.strerror or exc}") from None
 
 
+def _region(text: str) -> str:
+    """An ISO 3166 region code for reading national phone numbers."""
+    try:
+        options = NormalizeOptions(default_region=text)
+    except InvalidInput as exc:
+        raise argparse.ArgumentTypeError(f"{exc.errors[0].reason}, got {text!r}") from None
+    assert options.default_region is not None
+    return options.default_region
+
+
 def _import(args: argparse.Namespace) -> int:
     path: str = args.file
     batch_size: int = args.batch_size
@@ -379,6 +406,9 @@ def _import(args: argparse.Namespace) -> int:
         if not quiet and _stderr_is_tty():
             bar = _ProgressBar(sys.stderr, f"importing {Path(path).name}", size)
         with store:
+            prepare = None
+            if args.resolve:
+                prepare = IdentityResolver(store, region=args.region).resolve_interaction
             try:
                 report = import_jsonl(
                     store.interactions,
@@ -386,6 +416,7 @@ def _import(args: argparse.Namespace) -> int:
                     batch_size=batch_size,
                     channels=channels,
                     progress=bar,
+                    prepare=prepare,
                 )
             except OSError as exc:
                 raise _UsageError(f"cannot read FILE={path!r}: {exc.strerror or exc}") from None
@@ -426,6 +457,8 @@ def _print_rejections(path: str, report: ImportReport) -> None:
     more = report.rejected_count - len(shown)
     if more:
         print(f"... and {more} more rejected lines", file=sys.stderr)
+    if any("needs a region" in e.reason for r in shown for e in r.errors):
+        print("hint: read national phone numbers with --region CC (e.g. GB)", file=sys.stderr)
     if any(e.reason == "unknown channel" for r in shown for e in r.errors):
         print(
             "hint: register your own channels with --channel NAME (or NAME:live)",
