@@ -766,6 +766,80 @@ class StoreContract:
         with _raises(NotFound):
             self.store.suggestions.get("sug_zz")
 
+    # == identity resolution over this store ======================================
+
+    def _resolver(self) -> Any:
+        import itertools
+
+        from omnicontext.identity import IdentityResolver
+
+        ticks = itertools.count()
+        numbers = itertools.count(1)
+        return IdentityResolver(
+            self.store,
+            clock=lambda: f.minutes(next(ticks)),
+            new_id=lambda: f"cus_{next(numbers)}",
+            new_merge_id=lambda: f"mrg_{next(numbers)}",
+        )
+
+    def _content(self) -> tuple[dict[str, Any], ...]:
+        customers = {
+            c.id: c.model_copy(update={"version": 0})
+            for chunk in self.store.customers.scan()
+            for c in chunk
+        }
+        cases = {
+            k.id: k.model_copy(update={"version": 0})
+            for cid in customers
+            for k in self.store.cases.for_customer(cid)
+        }
+        items = {i.id: i for chunk in self.store.interactions.scan() for i in chunk}
+        return customers, cases, items
+
+    def test_identity_merge_moves_everything_and_unmerge_restores_it(self) -> None:
+        r = self._resolver()
+        email = f.identity("email", "ada@example.com", verified=True)
+        crm = r.resolve(email, display_name="Ada")
+        chat = r.resolve(f.identity("phone", "+447911123456"))
+        self.store.cases.save(f.case("k1", customer_id=chat.id))
+        self.store.interactions.append_many(
+            [
+                f.message("m1", customer_id=chat.id, case_id="k1"),
+                f.message("m2", at=f.minutes(1), customer_id=crm.id),
+            ]
+        )
+        before = self._content()
+        (record,) = r.link(chat.id, email, verified=True).merges
+        assert (record.survivor_id, record.absorbed_id) == (crm.id, chat.id)
+        assert self._timeline(crm.id) == ["m1", "m2"]
+        assert self.store.cases.get("k1").customer_id == crm.id
+        assert self.store.customers.get(chat.id).merged_into == crm.id
+        assert self.store.merges.get(record.id) == record
+        r.unmerge(record.id, actor="ag_1")
+        customers, cases, items = self._content()
+        # The chat profile is back as the merge found it (with the email it had
+        # just verified); everything else is as it was before the link.
+        assert customers[chat.id] == record.absorbed_before.model_copy(update={"version": 0})
+        assert customers[crm.id] == before[0][crm.id]
+        assert (cases, items) == before[1:]
+        assert self.store.merges.get(record.id).undone
+
+    def test_identity_suggestion_is_kept_and_erasure_after_a_merge_takes_all(self) -> None:
+        r = self._resolver()
+        phone = f.identity("phone", "+447911123456", verified=True)
+        crm = r.resolve(phone)
+        web = r.resolve(f.identity("email", "ada@example.com"))
+        (suggestion,) = r.link(web.id, phone.model_copy(update={"verified": False})).suggestions
+        assert self.store.suggestions.pending().items == (suggestion,)
+        r.accept(suggestion.id, actor="ag_1")
+        self.store.interactions.append(f.message("m1", customer_id=web.id))
+        report = self.store.erase_customer(web.id)
+        assert (report.customers, report.merges, report.suggestions) == (2, 1, 1)
+        assert self.store.customers.count() == 0
+        assert self.store.interactions.count() == 0
+        with _raises(NotFound):
+            self.store.customers.get(crm.id)
+
     # == erasure ================================================================
 
     def _erasure_world(self) -> None:
