@@ -107,6 +107,17 @@ def _page(
     return Page(items=items, next_cursor=next_cursor)
 
 
+_V = TypeVar("_V", Customer, Case, MergeRecord, MergeSuggestion)
+
+
+def _next_version(kind: str, doc: _V, stored: _V | None) -> _V:
+    """``doc`` with the next version, if its version matches the stored one."""
+    held = None if stored is None else stored.version
+    if doc.version != (held or 0):
+        raise stale_version(kind, doc.id, doc.version, held)
+    return doc.model_copy(update={"version": doc.version + 1})
+
+
 class _Customers:
     def __init__(self, store: MemoryStore) -> None:
         self._s = store
@@ -123,12 +134,8 @@ class _Customers:
         check_document(customer, Customer)
         with self._s._lock:
             self._s._check_open()
-            old = self._s._customers.get(customer.id)
-            stored = None if old is None else old.version
-            if customer.version != (stored or 0):
-                raise stale_version("customer", customer.id, customer.version, stored)
-            new = customer.model_copy(update={"version": customer.version + 1})
-            self._s._put_customer(customer.id, new)
+            new = _next_version("customer", customer, self._s._customers.get(customer.id))
+            self._s._put_customer(new.id, new)
             return new
 
     def find_by_identity(self, identity: Identity | str) -> list[Customer]:
@@ -179,12 +186,8 @@ class _Cases:
         check_document(case, Case)
         with self._s._lock:
             self._s._check_open()
-            old = self._s._cases.get(case.id)
-            stored = None if old is None else old.version
-            if case.version != (stored or 0):
-                raise stale_version("case", case.id, case.version, stored)
-            new = case.model_copy(update={"version": case.version + 1})
-            self._s._put_case(case.id, new)
+            new = _next_version("case", case, self._s._cases.get(case.id))
+            self._s._put_case(new.id, new)
             return new
 
     def for_customer(self, customer_id: str) -> list[Case]:
@@ -356,12 +359,8 @@ class _Merges:
         check_document(record, MergeRecord)
         with self._s._lock:
             self._s._check_open()
-            old = self._s._merges.get(record.id)
-            stored = None if old is None else old.version
-            if record.version != (stored or 0):
-                raise stale_version("merge", record.id, record.version, stored)
-            new = record.model_copy(update={"version": record.version + 1})
-            self._s._put_doc(self._s._merges, record.id, new)
+            new = _next_version("merge", record, self._s._merges.get(record.id))
+            self._s._put_doc(self._s._merges, new.id, new)
             return new
 
     def for_customer(self, customer_id: str) -> list[MergeRecord]:
@@ -392,12 +391,8 @@ class _Suggestions:
         check_document(suggestion, MergeSuggestion)
         with self._s._lock:
             self._s._check_open()
-            old = self._s._suggestions.get(suggestion.id)
-            stored = None if old is None else old.version
-            if suggestion.version != (stored or 0):
-                raise stale_version("suggestion", suggestion.id, suggestion.version, stored)
-            new = suggestion.model_copy(update={"version": suggestion.version + 1})
-            self._s._put_doc(self._s._suggestions, suggestion.id, new)
+            new = _next_version("suggestion", suggestion, self._s._suggestions.get(suggestion.id))
+            self._s._put_doc(self._s._suggestions, new.id, new)
             return new
 
     def for_customer(self, customer_id: str) -> list[MergeSuggestion]:

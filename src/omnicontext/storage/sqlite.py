@@ -20,10 +20,10 @@ import contextlib
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final, Self
+from typing import Any, Final, Self, TypeVar
 
 from omnicontext.errors import NotFound, SchemaVersionError, StoreError
 from omnicontext.model import (
@@ -154,32 +154,74 @@ def _path_from_url(url: str) -> str:
     return rest[1:]
 
 
+_Doc = TypeVar("_Doc", Customer, Case, MergeRecord, MergeSuggestion)
+
+
+def _load(store: SQLiteStore, table: str, kind: str, model: type[_Doc], doc_id: str) -> _Doc:
+    """The document ``doc_id`` of ``table``, or ``NotFound``."""
+    row = store._one(f"SELECT doc FROM {table} WHERE id = ?", (doc_id,))
+    if row is None:
+        raise NotFound(kind, doc_id)
+    return model.model_validate_json(row[0], context=_TRUSTED)
+
+
+def _save(
+    db: sqlite3.Connection,
+    table: str,
+    kind: str,
+    doc: _Doc,
+    columns: Callable[[_Doc], dict[str, object]],
+) -> _Doc:
+    """Check ``doc.version`` against the stored one and write ``doc`` with the
+    next version, with ``columns(new)`` as the table's indexed columns."""
+    row = db.execute(f"SELECT version FROM {table} WHERE id = ?", (doc.id,)).fetchone()
+    stored = None if row is None else int(row[0])
+    if doc.version != (stored or 0):
+        raise stale_version(kind, doc.id, doc.version, stored)
+    new = doc.model_copy(update={"version": doc.version + 1})
+    values = {"id": new.id, "version": new.version, **columns(new), "doc": new.to_json()}
+    names = ", ".join(values)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in values if c != "id")
+    db.execute(
+        f"INSERT INTO {table} ({names}) VALUES ({_marks(len(values))}) "
+        f"ON CONFLICT (id) DO UPDATE SET {updates}",
+        list(values.values()),
+    )
+    return new
+
+
+def _customer_columns(c: Customer) -> dict[str, object]:
+    return {"merged_into": c.merged_into}
+
+
+def _merge_columns(m: MergeRecord) -> dict[str, object]:
+    return {
+        "ts": time_key(m.merged_at),
+        "survivor_id": m.survivor_id,
+        "absorbed_id": m.absorbed_id,
+    }
+
+
+def _suggestion_columns(s: MergeSuggestion) -> dict[str, object]:
+    return {
+        "ts": time_key(s.created_at),
+        "status": str(s.status),
+        "customer_a": s.customer_ids[0],
+        "customer_b": s.customer_ids[1],
+    }
+
+
 class _Customers:
     def __init__(self, store: SQLiteStore) -> None:
         self._s = store
 
     def get(self, customer_id: str) -> Customer:
-        row = self._s._one("SELECT doc FROM customers WHERE id = ?", (customer_id,))
-        if row is None:
-            raise NotFound("customer", customer_id)
-        return Customer.model_validate_json(row[0], context=_TRUSTED)
+        return _load(self._s, "customers", "customer", Customer, customer_id)
 
     def save(self, customer: Customer) -> Customer:
         check_document(customer, Customer)
         with self._s._write() as db:
-            row = db.execute(
-                "SELECT version FROM customers WHERE id = ?", (customer.id,)
-            ).fetchone()
-            stored = None if row is None else int(row[0])
-            if customer.version != (stored or 0):
-                raise stale_version("customer", customer.id, customer.version, stored)
-            new = customer.model_copy(update={"version": customer.version + 1})
-            db.execute(
-                "INSERT INTO customers (id, version, merged_into, doc) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
-                "merged_into = excluded.merged_into, doc = excluded.doc",
-                (new.id, new.version, new.merged_into, new.to_json()),
-            )
+            new = _save(db, "customers", "customer", customer, _customer_columns)
             db.execute("DELETE FROM customer_identities WHERE customer_id = ?", (new.id,))
             db.executemany(
                 "INSERT INTO customer_identities (key, customer_id) VALUES (?, ?)",
@@ -224,26 +266,12 @@ class _Cases:
         self._s = store
 
     def get(self, case_id: str) -> Case:
-        row = self._s._one("SELECT doc FROM cases WHERE id = ?", (case_id,))
-        if row is None:
-            raise NotFound("case", case_id)
-        return Case.model_validate_json(row[0], context=_TRUSTED)
+        return _load(self._s, "cases", "case", Case, case_id)
 
     def save(self, case: Case) -> Case:
         check_document(case, Case)
         with self._s._write() as db:
-            row = db.execute("SELECT version FROM cases WHERE id = ?", (case.id,)).fetchone()
-            stored = None if row is None else int(row[0])
-            if case.version != (stored or 0):
-                raise stale_version("case", case.id, case.version, stored)
-            new = case.model_copy(update={"version": case.version + 1})
-            db.execute(
-                "INSERT INTO cases (id, customer_id, version, doc) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, "
-                "version = excluded.version, doc = excluded.doc",
-                (new.id, new.customer_id, new.version, new.to_json()),
-            )
-            return new
+            return _save(db, "cases", "case", case, lambda c: {"customer_id": c.customer_id})
 
     def for_customer(self, customer_id: str) -> list[Case]:
         rows = self._s._all(
@@ -461,35 +489,12 @@ class _Merges:
         self._s = store
 
     def get(self, merge_id: str) -> MergeRecord:
-        row = self._s._one("SELECT doc FROM merges WHERE id = ?", (merge_id,))
-        if row is None:
-            raise NotFound("merge", merge_id)
-        return MergeRecord.model_validate_json(row[0], context=_TRUSTED)
+        return _load(self._s, "merges", "merge", MergeRecord, merge_id)
 
     def save(self, record: MergeRecord) -> MergeRecord:
         check_document(record, MergeRecord)
         with self._s._write() as db:
-            row = db.execute("SELECT version FROM merges WHERE id = ?", (record.id,)).fetchone()
-            stored = None if row is None else int(row[0])
-            if record.version != (stored or 0):
-                raise stale_version("merge", record.id, record.version, stored)
-            new = record.model_copy(update={"version": record.version + 1})
-            db.execute(
-                "INSERT INTO merges (id, version, ts, survivor_id, absorbed_id, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-                "version = excluded.version, ts = excluded.ts, "
-                "survivor_id = excluded.survivor_id, absorbed_id = excluded.absorbed_id, "
-                "doc = excluded.doc",
-                (
-                    new.id,
-                    new.version,
-                    time_key(new.merged_at),
-                    new.survivor_id,
-                    new.absorbed_id,
-                    new.to_json(),
-                ),
-            )
-            return new
+            return _save(db, "merges", "merge", record, _merge_columns)
 
     def for_customer(self, customer_id: str) -> list[MergeRecord]:
         rows = self._s._all(
@@ -508,38 +513,12 @@ class _Suggestions:
         self._s = store
 
     def get(self, suggestion_id: str) -> MergeSuggestion:
-        row = self._s._one("SELECT doc FROM suggestions WHERE id = ?", (suggestion_id,))
-        if row is None:
-            raise NotFound("suggestion", suggestion_id)
-        return MergeSuggestion.model_validate_json(row[0], context=_TRUSTED)
+        return _load(self._s, "suggestions", "suggestion", MergeSuggestion, suggestion_id)
 
     def save(self, suggestion: MergeSuggestion) -> MergeSuggestion:
         check_document(suggestion, MergeSuggestion)
         with self._s._write() as db:
-            row = db.execute(
-                "SELECT version FROM suggestions WHERE id = ?", (suggestion.id,)
-            ).fetchone()
-            stored = None if row is None else int(row[0])
-            if suggestion.version != (stored or 0):
-                raise stale_version("suggestion", suggestion.id, suggestion.version, stored)
-            new = suggestion.model_copy(update={"version": suggestion.version + 1})
-            db.execute(
-                "INSERT INTO suggestions (id, version, ts, status, customer_a, customer_b, doc) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-                "version = excluded.version, ts = excluded.ts, status = excluded.status, "
-                "customer_a = excluded.customer_a, customer_b = excluded.customer_b, "
-                "doc = excluded.doc",
-                (
-                    new.id,
-                    new.version,
-                    time_key(new.created_at),
-                    str(new.status),
-                    new.customer_ids[0],
-                    new.customer_ids[1],
-                    new.to_json(),
-                ),
-            )
-            return new
+            return _save(db, "suggestions", "suggestion", suggestion, _suggestion_columns)
 
     def for_customer(self, customer_id: str) -> list[MergeSuggestion]:
         rows = self._s._all(
