@@ -761,3 +761,20 @@ def test_different_records_never_share_a_customer_id() -> None:
     assert len(result.customers) == 2
     assert len({c.id for c in result.customers}) == 2
     assert result.customer_of("a\x00b", "c") != result.customer_of("a", "b\x00c")
+
+
+def test_the_garbage_collector_is_restored_after_the_call() -> None:
+    import gc
+
+    assert gc.isenabled()
+    resolve([rec("crm", "1")])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        resolve([rec("crm", "1")])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(InvalidInput):
+        resolve_many([object()])  # type: ignore[list-item]
+    assert gc.isenabled()

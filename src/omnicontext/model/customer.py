@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from typing import Annotated, ClassVar, Self
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
@@ -74,7 +75,7 @@ class Identity(Model):
             raise invalid("verified", "verified_at and verification_method need verified=true")
         return self
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         """The lookup key: kind, scope (platform or system) and value, colon-separated."""
         scope = self.platform or self.system
