@@ -778,3 +778,15 @@ def test_the_garbage_collector_is_restored_after_the_call() -> None:
     with pytest.raises(InvalidInput):
         resolve_many([object()])  # type: ignore[list-item]
     assert gc.isenabled()
+
+
+def test_components_labels_each_node_with_the_smallest_of_its_component() -> None:
+    from omnicontext.identity import components
+
+    assert components(0, []) == []
+    assert components(6, [(5, 1), (1, 3), (2, 2)]) == [0, 1, 2, 1, 4, 1]
+    with pytest.raises(InvalidInput) as caught:
+        components(2, [(0, 2)])
+    assert caught.value.field == "edges"
+    with pytest.raises(InvalidInput):
+        components(-1, [])

@@ -11,6 +11,7 @@ from omnicontext.identity.bulk import (
     BulkResolution,
     ResolvedCustomer,
     SourceRecord,
+    components,
     resolve_many,
 )
 from omnicontext.identity.normalize import (
@@ -53,6 +54,7 @@ __all__ = [
     "SharedIdentifier",
     "SiloReport",
     "SourceRecord",
+    "components",
     "normalize",
     "normalize_identity",
     "resolve_many",
