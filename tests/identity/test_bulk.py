@@ -790,3 +790,39 @@ def test_components_labels_each_node_with_the_smallest_of_its_component() -> Non
     assert caught.value.field == "edges"
     with pytest.raises(InvalidInput):
         components(-1, [])
+
+
+def test_problems_do_not_hold_the_call_s_frames() -> None:
+    result = resolve_many(
+        [SourceRecord("crm", "1", [Identity(kind="phone", value="12")])], region="GB"
+    )
+    (problem,) = result.problems
+    assert problem.error.__traceback__ is None
+    assert problem.error.__context__ is None
+    assert problem.error.value == "12"
+
+
+def test_verified_copies_keep_their_verification() -> None:
+    when = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    raw = Identity(
+        kind="email",
+        value=" Ada@Example.com",
+        verified=True,
+        verified_at=when,
+        verification_method="email_link",
+    )
+    (customer,) = resolve_many([SourceRecord("crm", "1", [raw])]).customers
+    (held,) = customer.identities
+    assert (held.value, held.verified, held.verified_at, held.verification_method) == (
+        "ada@example.com",
+        True,
+        when,
+        "email_link",
+    )
+    assert held == Identity(
+        kind="email",
+        value="ada@example.com",
+        verified=True,
+        verified_at=when,
+        verification_method="email_link",
+    )

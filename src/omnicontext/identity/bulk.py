@@ -240,14 +240,14 @@ class _Keys:
         how = (bare.key, ident.verified_at, ident.verification_method)
         copy = self.verified.get(how)
         if copy is None:
-            copy = self.verified[how] = Identity(
-                kind=bare.kind,
-                value=bare.value,
-                platform=bare.platform,
-                system=bare.system,
-                verified=True,
-                verified_at=ident.verified_at,
-                verification_method=ident.verification_method,
+            # Both halves are validated already: the canonical identity and
+            # the verification of the identity given.
+            copy = self.verified[how] = bare.model_copy(
+                update={
+                    "verified": True,
+                    "verified_at": ident.verified_at,
+                    "verification_method": ident.verification_method,
+                }
             )
         return copy
 
@@ -330,7 +330,12 @@ def _resolve_many(
                 try:
                     mine = keys.normalize(ident)
                 except InvalidInput as exc:
-                    problems.append(BulkProblem(record.source, record.record_id, exc))
+                    # Keep the error, not its traceback: the frames it holds
+                    # would keep this whole call's working data alive.
+                    exc.__context__ = None
+                    problems.append(
+                        BulkProblem(record.source, record.record_id, exc.with_traceback(None))
+                    )
                     continue
             number = keys.number(mine)
             for at in range(first, len(held_key)):
