@@ -826,3 +826,14 @@ def test_verified_copies_keep_their_verification() -> None:
         verified_at=when,
         verification_method="email_link",
     )
+
+
+def test_a_phone_left_out_of_automatic_kinds_joins_nobody_but_is_suggested() -> None:
+    landline = Identity(kind="phone", value="+442079460958", verified=True)
+    records = [rec("crm", "1", landline), rec("crm", "2", landline)]
+    assert len(resolve(records).customers) == 1
+    policy = MergePolicy(automatic_kinds={"email", "external"})
+    result = resolve(records, policy=policy)
+    assert len(result.customers) == 2
+    (suggestion,) = result.suggestions
+    assert "does not merge automatically on a shared phone" in suggestion.note

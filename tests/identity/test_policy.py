@@ -700,3 +700,31 @@ def test_protections_that_are_not_a_sequence(protections: object) -> None:
     with pytest.raises(InvalidInput) as info:
         MergePolicy(protections=protections)  # type: ignore[arg-type]
     assert _field_of(info) == "protections"
+
+
+# -- automatic_kinds ---------------------------------------------------------------------
+
+
+def test_a_kind_left_out_of_automatic_kinds_only_suggests() -> None:
+    policy = MergePolicy(automatic_kinds={"email", "external"})
+    phone = Identity(kind="phone", value="+442079460958", verified=True)
+    verdict = policy.assess([phone], [phone], holders={phone.key: 2})
+    assert not verdict.automatic
+    assert verdict.score == 1.0
+    assert verdict.why_not_automatic() == (
+        "the policy does not merge automatically on a shared phone"
+    )
+    email = Identity(kind="email", value="ada@example.com", verified=True)
+    assert policy.assess([email], [email], holders={email.key: 2}).automatic
+
+
+@pytest.mark.parametrize("kinds", ["email", ["social"], ["fax"], 3])
+def test_automatic_kinds_must_be_strong_kinds(kinds: object) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        MergePolicy(automatic_kinds=kinds)  # type: ignore[arg-type]
+    assert caught.value.field == "automatic_kinds"
+
+
+def test_automatic_kinds_default_to_every_strong_kind() -> None:
+    assert MergePolicy().automatic_kinds == STRONG_KINDS
+    assert MergePolicy(automatic_kinds=[]).automatic_kinds == frozenset()

@@ -455,3 +455,14 @@ def test_protection_rules_can_be_tightened(store: Store) -> None:
     assert result.merges == ()
     assert "at most 1 verified email" in result.suggestions[0].note
     assert store.customers.get(one.id).merged_into is None
+
+
+def test_a_policy_without_phone_merges_suggests_on_a_shared_verified_phone(store: Store) -> None:
+    r = _resolver(store, policy=MergePolicy(automatic_kinds={"email", "external"}))
+    one = r.resolve(_phone(verified=True))
+    two = r.resolve(_email())
+    result = r.link(two.id, _phone(), verified=True, method="otp_sms")
+    assert result.merges == ()
+    (suggestion,) = result.suggestions
+    assert "does not merge automatically on a shared phone" in suggestion.note
+    assert store.customers.get(one.id).merged_into is None

@@ -33,7 +33,7 @@ import attrs
 
 from omnicontext.errors import FieldError, InvalidInput
 from omnicontext.identity.normalize import NormalizeOptions, normalize
-from omnicontext.identity.policy import STRONG_KINDS, MergePolicy
+from omnicontext.identity.policy import MergePolicy
 from omnicontext.identity.resolver import suggestion_id
 from omnicontext.model import Customer, Identity, IdentityKind, MergeSuggestion
 
@@ -390,7 +390,7 @@ def _resolve_many(
     protected = bool(rules.protections)
     if rules.auto_merge:
         for _, number in usable:
-            if keys.kinds[number] not in STRONG_KINDS:
+            if keys.kinds[number] not in rules.automatic_kinds:
                 continue
             verified = [n for n, yes in holders[number] if yes]
             for n in verified[1:]:

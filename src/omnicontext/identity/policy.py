@@ -165,6 +165,28 @@ def _best(identities: Iterable[Identity]) -> dict[str, Identity]:
     return best
 
 
+def _automatic_kinds(value: object) -> frozenset[IdentityKind]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidInput(
+            "merge policy",
+            [FieldError("automatic_kinds", value, "expected a set of identity kinds")],
+        )
+    kinds = set()
+    for item in value:
+        try:
+            kind = IdentityKind(item)
+        except ValueError:
+            kind = None
+        if kind not in STRONG_KINDS:
+            strong = ", ".join(sorted(k.value for k in STRONG_KINDS))
+            raise InvalidInput(
+                "merge policy",
+                [FieldError("automatic_kinds", item, f"only strong kinds merge: {strong}")],
+            )
+        kinds.add(kind)
+    return frozenset(kinds)
+
+
 @attrs.frozen
 class Assessment:
     """What the rules make of two profiles: the evidence, its score, whether it
@@ -200,8 +222,11 @@ class Assessment:
         ]
         if not strong:
             return "they share no strong identifier (email, phone, external id)"
-        if any(e.verified_on == 2 for e in strong):
-            return "automatic merges are turned off"
+        both = sorted(
+            {(e.identity_key or "").split(":", 1)[0] for e in strong if e.verified_on == 2}
+        )
+        if both:
+            return f"the policy does not merge automatically on a shared {' or '.join(both)}"
         on = {0: "on neither profile", 1: "on one profile only"}
         shown = "; ".join(
             f"the shared {(e.identity_key or '').split(':', 1)[0]} is verified {on[e.verified_on]}"
@@ -229,8 +254,11 @@ class MergePolicy:
     evidence. ``suggest_threshold``: the least score worth a suggestion.
     ``protections``: rules no merge may break (by default one verified id per
     external system). ``auto_merge``: set ``False`` to turn every automatic
-    merge into a suggestion. The weights are the evidence each kind of match
-    gives; scores combine them as independent signals (``1 - prod(1 - w)``).
+    merge into a suggestion; ``automatic_kinds`` narrows the strong kinds
+    that may merge automatically (for example without ``phone`` where
+    families share a verified landline). The weights are the evidence each
+    kind of match gives; scores combine them as independent signals
+    (``1 - prod(1 - w)``).
     """
 
     max_holders: int = 3
@@ -238,6 +266,9 @@ class MergePolicy:
     auto_merge: bool = attrs.field(default=True, validator=_check_bool)
     protections: tuple[ProtectionRule, ...] = attrs.field(
         default=(ProtectionRule(IdentityKind.EXTERNAL),), converter=_rules
+    )
+    automatic_kinds: frozenset[IdentityKind] = attrs.field(
+        default=STRONG_KINDS, converter=_automatic_kinds
     )
     weight_strong_verified_both: float = 1.0
     weight_strong_verified_one: float = 0.6
@@ -305,7 +336,9 @@ class MergePolicy:
                     self.weight_strong_verified_one,
                     self.weight_strong_verified_both,
                 )[verified_on]
-                strong_both = strong_both or verified_on == 2
+                strong_both = strong_both or (
+                    verified_on == 2 and mine.kind in self.automatic_kinds
+                )
                 detail = f"same {mine.kind.value}, verified on {verified_on} of 2"
             else:
                 weight = self.weight_social
