@@ -466,3 +466,24 @@ def test_a_policy_without_phone_merges_suggests_on_a_shared_verified_phone(store
     (suggestion,) = result.suggestions
     assert "does not merge automatically on a shared phone" in suggestion.note
     assert store.customers.get(one.id).merged_into is None
+
+
+def test_normalisation_is_remembered_per_spelling(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from omnicontext.identity import resolver as module
+
+    calls: list[str] = []
+    real = module.normalize_identity
+
+    def counting(identity: Identity, **kw: object) -> Identity:
+        calls.append(identity.value)
+        return real(identity, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "normalize_identity", counting)
+    r = _resolver(store)
+    raw = Identity(kind="phone", value="07911 123456")
+    first = r.resolve(raw)
+    for _ in range(5):
+        assert r.resolve(raw).id == first.id
+    assert calls.count("07911 123456") == 1

@@ -127,6 +127,7 @@ def _union(a: Sequence[Identity], b: Sequence[Identity]) -> tuple[Identity, ...]
 
 
 _FILLED = ("display_name", "language", "time_zone")
+_NORMALIZED_KEPT = 100_000
 
 
 class IdentityResolver:
@@ -161,12 +162,33 @@ class IdentityResolver:
         self._clock = clock or _utcnow
         self._new_id = new_id or _new_customer_id
         self._new_merge_id = new_merge_id or _new_merge_id
+        # Spellings repeat (a customer writes many times): normalise each once.
+        self._canonical: dict[tuple[object, ...], Identity] = {}
 
     # -- looking people up ---------------------------------------------------
 
     def normalize(self, identity: Identity) -> Identity:
-        """``identity`` in canonical form, read with this resolver's region and options."""
-        return normalize_identity(identity, region=self.region, options=self.options)
+        """``identity`` in canonical form, read with this resolver's region and options.
+
+        Results are remembered (up to 100,000 spellings), so an import where a
+        customer's identifier recurs on every line normalises it once.
+        """
+        spelling = (
+            identity.kind,
+            identity.value,
+            identity.platform,
+            identity.system,
+            identity.verified,
+            identity.verified_at,
+            identity.verification_method,
+        )
+        done = self._canonical.get(spelling)
+        if done is None:
+            done = normalize_identity(identity, region=self.region, options=self.options)
+            if len(self._canonical) >= _NORMALIZED_KEPT:
+                self._canonical.clear()
+            self._canonical[spelling] = done
+        return done
 
     def find(self, identity: Identity) -> Customer | None:
         """The one customer holding ``identity`` (normalised), or ``None``.
@@ -192,8 +214,11 @@ class IdentityResolver:
         :raises NotFound: nobody holds it and ``create`` is false.
         """
         canonical = self.normalize(identity)
+        found = self.find(canonical)  # the common case: no write, no lock held
+        if found is not None:
+            return found
         with self.store.transaction():
-            found = self.find(canonical)
+            found = self.find(canonical)  # again, inside: someone may have just made it
             if found is not None:
                 return found
             if not create:
