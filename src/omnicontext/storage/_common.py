@@ -8,10 +8,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
+
+from pydantic import TypeAdapter, ValidationError
 
 from omnicontext.errors import ConflictError, FieldError, InvalidInput
 from omnicontext.model import (
@@ -23,6 +24,7 @@ from omnicontext.model import (
     MergeSuggestion,
     SuggestionStatus,
 )
+from omnicontext.model._types import Id
 
 __all__ = [
     "check_chunk_size",
@@ -136,22 +138,20 @@ def check_interaction(value: object) -> Interaction:
     return cast(Interaction, value)
 
 
-_ID_PATTERN = re.compile(r"^\S(?:.*\S)?$", re.DOTALL)
+_CUSTOMER_REF: TypeAdapter[str | None] = TypeAdapter(Id | None)
 
 
 def check_customer_ref(customer_id: object) -> None:
-    """Reject a ``customer_id`` for ``reassign`` that is neither ``None`` nor an id."""
-    if customer_id is None:
-        return
-    if (
-        not isinstance(customer_id, str)
-        or not 1 <= len(customer_id) <= 256
-        or not _ID_PATTERN.match(customer_id)
-    ):
+    """Reject a ``customer_id`` for ``reassign`` that is neither ``None`` nor an
+    id the model would accept (the one ``Id`` rule, so a stored record always
+    reads back)."""
+    try:
+        _CUSTOMER_REF.validate_python(customer_id, strict=True)
+    except ValidationError:
         raise InvalidInput(
             "reassign",
             [FieldError("customer_id", customer_id, "expected None or a customer id")],
-        )
+        ) from None
 
 
 def check_ids(ids: object) -> list[str]:

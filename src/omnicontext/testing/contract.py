@@ -657,6 +657,10 @@ class StoreContract:
         with _raises(InvalidInput):
             self.store.interactions.reassign(["m1"], "  ")
         with _raises(InvalidInput):
+            self.store.interactions.reassign(["m1"], "cus\n2")
+        with _raises(InvalidInput):
+            self.store.interactions.reassign(["m1"], "cus_2\n")
+        with _raises(InvalidInput):
             self.store.interactions.reassign(["m1"], 7)  # type: ignore[arg-type]
         assert self._timeline("cus_1") == ["m1"]
 

@@ -82,7 +82,9 @@ MAX_LIMIT = 10_000
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _Key = tuple[int, str]  # (microseconds since the epoch, id): the order of every timeline
-_ID = re.compile(r"^\S(?:.*\S)?$", re.DOTALL)  # an id: no white space at either end
+_ID = re.compile(
+    r"\S(?:.*\S)?"
+)  # the model's id rule (fullmatch): no white space at the ends, one line
 D = TypeVar("D", Customer, Case, MergeRecord, MergeSuggestion)
 T = TypeVar("T")
 
@@ -175,7 +177,7 @@ def _check_ids(ids: Iterable[str]) -> list[str]:
 
 def _check_customer_ref(customer_id: str | None) -> None:
     if customer_id is not None and not (
-        isinstance(customer_id, str) and len(customer_id) <= 256 and _ID.match(customer_id)
+        isinstance(customer_id, str) and len(customer_id) <= 256 and _ID.fullmatch(customer_id)
     ):
         raise _invalid("reassign", "customer_id", customer_id, "expected None or a customer id")
 
