@@ -33,7 +33,7 @@ import attrs
 
 from omnicontext.errors import FieldError, InvalidInput
 from omnicontext.identity.normalize import NormalizeOptions, normalize
-from omnicontext.identity.policy import MergePolicy
+from omnicontext.identity.policy import MergePolicy, strongest_per_key
 from omnicontext.identity.resolver import suggestion_id
 from omnicontext.model import Customer, Identity, IdentityKind, MergeSuggestion
 
@@ -415,12 +415,7 @@ def _resolve_many(
     ids = {root: _stable_id(refs[numbers[0]]) for root, numbers in groups.items()}
 
     def customer_identities(numbers: list[int]) -> dict[str, Identity]:
-        merged: dict[str, Identity] = {}
-        for ident in identities_of(numbers):
-            kept = merged.get(ident.key)
-            if kept is None or (ident.verified and not kept.verified):
-                merged[ident.key] = ident
-        return merged
+        return strongest_per_key(identities_of(numbers))
 
     # Weaker evidence between different customers becomes suggestions.
     pairs: set[tuple[int, int]] = set()

@@ -154,9 +154,10 @@ class ProtectionRule:
         return None
 
 
-def _best(identities: Iterable[Identity]) -> dict[str, Identity]:
-    """One identity per key; a verified copy wins, so ``assess`` is symmetric
-    even when a side lists an identifier twice."""
+def strongest_per_key(identities: Iterable[Identity]) -> dict[str, Identity]:
+    """One identity per key, in first-seen order; a verified copy wins over an
+    unverified one. The rule for uniting two profiles' identities, and what
+    keeps ``assess`` symmetric when a side lists an identifier twice."""
     best: dict[str, Identity] = {}
     for ident in identities:
         held = best.get(ident.key)
@@ -319,10 +320,10 @@ class MergePolicy:
         ``holders`` says how many profiles hold each shared key; keys above
         ``max_holders`` (or missing) are ignored.
         """
-        by_key = _best(b)
+        by_key = strongest_per_key(b)
         evidence: list[Evidence] = []
         strong_both = False
-        for mine in sorted(_best(a).values(), key=lambda i: i.key):
+        for mine in sorted(strongest_per_key(a).values(), key=lambda i: i.key):
             theirs = by_key.get(mine.key)
             if theirs is None:
                 continue

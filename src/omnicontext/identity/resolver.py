@@ -27,7 +27,7 @@ from omnicontext.errors import (
     OmnicontextError,
 )
 from omnicontext.identity.normalize import NormalizeOptions, normalize_identity
-from omnicontext.identity.policy import Assessment, MergePolicy
+from omnicontext.identity.policy import Assessment, MergePolicy, strongest_per_key
 from omnicontext.model import (
     Customer,
     Evidence,
@@ -114,16 +114,6 @@ def _new_merge_id() -> str:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _union(a: Sequence[Identity], b: Sequence[Identity]) -> tuple[Identity, ...]:
-    """Identities of both, one per key; a verified copy wins over an unverified one."""
-    merged: dict[str, Identity] = {}
-    for ident in (*a, *b):
-        held = merged.get(ident.key)
-        if held is None or (ident.verified and not held.verified):
-            merged[ident.key] = ident
-    return tuple(merged.values())
 
 
 _FILLED = ("display_name", "language", "time_zone")
@@ -592,7 +582,7 @@ class IdentityResolver:
                     absorbed_id,
                     f"{profile.id!r} was merged into {profile.merged_into!r} already",
                 )
-        identities = _union(a.identities, b.identities)
+        identities = tuple(strongest_per_key((*a.identities, *b.identities)).values())
         if check_protection:
             blocked = self.policy.blocked_by(identities)
             if blocked is not None:
