@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 import omnicontext
@@ -74,7 +74,6 @@ MAX_PRINTED_REJECTIONS = 50
 
 _PROG = "omnicontext"
 _EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a broken pipe
-_MAX_VALUE = 80
 _TEXT_WIDTH = 60
 _DEMO_WIDTH = 80  # the demo's own sections fit an 80-column terminal
 _SCENARIO_NOTE = (
@@ -437,17 +436,8 @@ def _import(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_REJECTED
 
 
-def _short_value(value: Any) -> str:
-    if isinstance(value, bytes):  # a line that is not JSON: show it as text
-        value = value.decode("utf-8", "replace").rstrip("\r\n")
-    text = repr(value)
-    if len(text) > _MAX_VALUE:
-        text = text[: _MAX_VALUE - 3] + "..."
-    return text
-
-
 def _describe(errors: Sequence[FieldError]) -> str:
-    return "; ".join(f"{e.field}={_short_value(e.value)}: {e.reason}" for e in errors)
+    return "; ".join(str(e) for e in errors)
 
 
 def _print_rejections(path: str, report: ImportReport) -> None:
