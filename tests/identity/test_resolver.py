@@ -24,6 +24,8 @@ from omnicontext.model import Customer, Identity, SuggestionStatus
 from omnicontext.storage import MemoryStore, SQLiteStore, Store, import_jsonl
 from omnicontext.testing import factories as f
 
+from .content import content
+
 EMAIL = "ada@example.com"
 PHONE = "+447911123456"
 
@@ -326,29 +328,13 @@ def test_merging_a_merged_profile_or_itself_is_blocked(store: Store) -> None:
 # -- unmerge ---------------------------------------------------------------------------
 
 
-def _content(store: Store) -> dict[str, object]:
-    """Customers, cases and interactions, versions aside."""
-    customers = {
-        c.id: c.model_copy(update={"version": 0})
-        for chunk in store.customers.scan()
-        for c in chunk
-    }
-    cases = {
-        k.id: k.model_copy(update={"version": 0})
-        for c in customers
-        for k in store.cases.for_customer(c)
-    }
-    interactions = {i.id: i for chunk in store.interactions.scan() for i in chunk}
-    return {"customers": customers, "cases": cases, "interactions": interactions}
-
-
 def test_unmerge_restores_both_profiles_and_every_moved_record(store: Store) -> None:
     r = _resolver(store)
     crm = _profile(r, _email(verified=True), _phone(verified=True), name="Ada")
     chat = r.resolve(normalize("social", "twitter:@ada"), display_name=None)
     store.interactions.append_many([f.message("s1", customer_id=chat.id), f.call("k0")])
     store.cases.save(f.case("k1", customer_id=chat.id, tags=("card",)))
-    before = _content(store)
+    before = content(store)
     (record,) = r.link(chat.id, _email(), verified=True).merges
     # After the merge, new things happen to the survivor; they must stay.
     store.interactions.append(f.message("after", customer_id=crm.id))
@@ -356,7 +342,7 @@ def test_unmerge_restores_both_profiles_and_every_moved_record(store: Store) -> 
     assert undone.undone
     assert undone.undone_by == "ag_2"
     assert undone.version == 2
-    after = _content(store)
+    after = content(store)
     assert after["interactions"].pop("after").customer_id == crm.id  # type: ignore[attr-defined]
     # The chat profile got the verified email from the link, before the merge.
     restored = after["customers"]

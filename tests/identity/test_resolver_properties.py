@@ -13,6 +13,8 @@ from omnicontext.model import Identity
 from omnicontext.storage import MemoryStore, SQLiteStore, Store
 from omnicontext.testing import factories as f
 
+from .content import content
+
 POOL = [
     normalize("email", "ada@example.com"),
     normalize("email", "bo@example.com"),
@@ -39,21 +41,6 @@ def _resolver(store: Store, **kw: object) -> IdentityResolver:
 
 def _verified(ident: Identity, yes: bool) -> Identity:
     return ident.model_copy(update={"verified": yes})
-
-
-def _content(store: Store) -> dict[str, object]:
-    customers = {
-        c.id: c.model_copy(update={"version": 0})
-        for chunk in store.customers.scan()
-        for c in chunk
-    }
-    cases = {
-        k.id: k.model_copy(update={"version": 0})
-        for c in customers
-        for k in store.cases.for_customer(c)
-    }
-    interactions = {i.id: i for chunk in store.interactions.scan() for i in chunk}
-    return {"customers": customers, "cases": cases, "interactions": interactions}
 
 
 profiles = st.lists(
@@ -95,13 +82,13 @@ def test_merge_then_unmerge_restores_the_store(
     with make() as store:
         ids = _world(store, spec)
         survivor, absorbed = pick.draw(st.permutations(ids))[:2]
-        before = _content(store)
+        before = content(store)
         r = _resolver(store, policy=MergePolicy(auto_merge=False))
         record = r.merge(survivor, absorbed, actor="ag_1", reason="test", override_protection=True)
         assert store.customers.get(absorbed).merged_into == survivor
         assert all(i.customer_id != absorbed for chunk in store.interactions.scan() for i in chunk)
         r.unmerge(record.id, actor="ag_1")
-        assert _content(store) == before
+        assert content(store) == before
 
 
 @SETTINGS
