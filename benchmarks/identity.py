@@ -75,12 +75,18 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, NamedTuple
 
-try:
-    import resource
-except ImportError:  # Windows
-    resource = None  # type: ignore[assignment]
-
 import phonenumbers
+from _report import (
+    Row,
+    mb,
+    print_table,
+    rate,
+    reset_peak_rss,
+    rss_now_bytes,
+    rss_peak_bytes,
+    verdict,
+    vm_hwm_bytes,
+)
 
 from omnicontext.errors import InvalidInput
 from omnicontext.identity import (
@@ -591,42 +597,6 @@ def generate(n: int, seed: int) -> Dataset:
 # -- measuring helpers ----------------------------------------------------------------
 
 
-def _rss_peak_bytes() -> int | None:
-    if resource is None:
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak if sys.platform == "darwin" else peak * 1024)
-
-
-def _rss_now_bytes() -> int | None:
-    try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
-def _reset_peak_rss() -> bool:
-    """Reset this process's peak-RSS mark (``VmHWM``; Linux 4.0+)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-    except OSError:
-        return False
-    return True
-
-
-def _vm_hwm_bytes() -> int | None:
-    try:
-        with open("/proc/self/status") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    return None
-
-
 class GcTimer:
     """Time spent in the garbage collector while in the ``with`` block (gc.callbacks)."""
 
@@ -1057,53 +1027,8 @@ def ground_truth(
 # -- report ---------------------------------------------------------------------------
 
 
-@dataclass
-class Row:
-    metric: str
-    value: str
-    target: str = ""
-    verdict: str = ""
-
-
-def _mb(n: int | None) -> str:
-    return "n/a" if n is None else f"{n / 2**20:,.1f} MB"
-
-
-def _rate(n: int, seconds: float) -> str:
-    return f"{n / seconds:,.0f} /s" if seconds > 0 else "inf"
-
-
 def _share(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "n/a"
-
-
-def _verdict(ok: bool) -> str:
-    return "met" if ok else "MISSED"
-
-
-def print_table(
-    title: str, header: Sequence[str], sections: Sequence[tuple[str, list[Row]]]
-) -> None:
-    widths = [
-        max([len("metric")] + [len(r.metric) for _, rows in sections for r in rows]),
-        max([len("value")] + [len(r.value) for _, rows in sections for r in rows]),
-        max([len("target")] + [len(r.target) for _, rows in sections for r in rows]),
-    ]
-    line = "-" * (sum(widths) + 6 + 8)
-    print(title)
-    for h in header:
-        print(f"  {h}")
-    print(line)
-    print(f"{'metric':<{widths[0]}}  {'value':<{widths[1]}}  {'target':<{widths[2]}}  verdict")
-    for name, rows in sections:
-        print(line)
-        print(f"[{name}]")
-        for r in rows:
-            print(
-                f"{r.metric:<{widths[0]}}  {r.value:<{widths[1]}}  "
-                f"{r.target:<{widths[2]}}  {r.verdict}".rstrip()
-            )
-    print(line)
 
 
 # -- profiling (optional) ---------------------------------------------------------------
@@ -1204,10 +1129,10 @@ def run(args: argparse.Namespace) -> int:
 
     print("resolve_many(records, region='GB') ...", file=sys.stderr, flush=True)
     gc.collect()
-    rss_before = _rss_now_bytes()
-    hwm = _reset_peak_rss() and _vm_hwm_bytes() is not None
+    rss_before = rss_now_bytes()
+    hwm = reset_peak_rss() and vm_hwm_bytes() is not None
     result, whole = timed(lambda: resolve_many(records, region=DEFAULT_REGION))
-    peak = _vm_hwm_bytes() if hwm else _rss_peak_bytes()
+    peak = vm_hwm_bytes() if hwm else rss_peak_bytes()
     labels = [result.customer_of(r.source, r.record_id) for r in records]
     _freeze(args.gc_freeze)  # the result, as a caller keeps it
 
@@ -1340,50 +1265,50 @@ def run(args: argparse.Namespace) -> int:
             "met" if spelled_ok else "MISSED",
         ),
     ]
-    growth = "n/a" if peak is None or rss_before is None else _mb(peak - rss_before)
+    growth = "n/a" if peak is None or rss_before is None else mb(peak - rss_before)
     whole_rows = [
         Row(
             "resolve_many(records, region='GB'), normalising",
-            f"{whole.seconds:,.2f} s  {_rate(n, whole.seconds)}",
+            f"{whole.seconds:,.2f} s  {rate(n, whole.seconds)}",
             f"<= {TARGET_WHOLE_S:g} s",
-            _verdict(whole.seconds <= TARGET_WHOLE_S),
+            verdict(whole.seconds <= TARGET_WHOLE_S),
         ),
         *_collector_rows(whole),
         Row(
             "  the call and that collection together",
             f"{whole.seconds + whole.settle:,.2f} s",
             f"<= {TARGET_WHOLE_S:g} s",
-            _verdict(whole.seconds + whole.settle <= TARGET_WHOLE_S),
+            verdict(whole.seconds + whole.settle <= TARGET_WHOLE_S),
         ),
-        Row("  RSS when it starts (the input held)", _mb(rss_before)),
+        Row("  RSS when it starts (the input held)", mb(rss_before)),
         Row(
             f"  peak RSS during it ({'VmHWM, reset before' if hwm else 'ru_maxrss'})",
-            f"{_mb(peak)}  (growth {growth})",
+            f"{mb(peak)}  (growth {growth})",
         ),
         Row(
             f"  tracemalloc peak, separate run over every {step}th record"
             if step > 1
             else "  tracemalloc peak, separate run over all records",
-            f"{_mb(traced_peak)}  ({traced:,} records, {traced_peak / traced:,.0f} B each)",
+            f"{mb(traced_peak)}  ({traced:,} records, {traced_peak / traced:,.0f} B each)",
         ),
     ]
     nx_total = nxr.build_seconds + nxr.component_seconds if nxr else None
     target = "<= networkx" if nx_total is not None else ""
 
     def versus(seconds: float) -> str:
-        return _verdict(seconds <= nx_total) if nx_total is not None else ""
+        return verdict(seconds <= nx_total) if nx_total is not None else ""
 
     link_rows = [
         Row(
             "resolve_many(normalized=True), no protection rules",
-            f"{link_bare.seconds:,.2f} s  {_rate(n, link_bare.seconds)}",
+            f"{link_bare.seconds:,.2f} s  {rate(n, link_bare.seconds)}",
             target,
             versus(link_bare.seconds),
         ),
         *_collector_rows(link_bare),
         Row(
             "resolve_many(normalized=True), default policy",
-            f"{link_default.seconds:,.2f} s  {_rate(n, link_default.seconds)}",
+            f"{link_default.seconds:,.2f} s  {rate(n, link_default.seconds)}",
             target,
             versus(link_default.seconds),
         ),
@@ -1552,7 +1477,7 @@ def run(args: argparse.Namespace) -> int:
         ),
     ]
     process_rows = [
-        Row("peak RSS of this process (ru_maxrss)", _mb(_rss_peak_bytes())),
+        Row("peak RSS of this process (ru_maxrss)", mb(rss_peak_bytes())),
         Row("this benchmark, start to table", f"{time.perf_counter() - started:,.0f} s"),
     ]
     print_table(

@@ -57,12 +57,18 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-try:
-    import resource
-except ImportError:  # Windows
-    resource = None  # type: ignore[assignment]
-
 import pydantic
+from _report import (
+    Row,
+    mb,
+    print_table,
+    rate,
+    reset_peak_rss,
+    rss_now_bytes,
+    rss_peak_bytes,
+    verdict,
+    vm_hwm_bytes,
+)
 
 from omnicontext.model import Interaction, parse_interaction
 from omnicontext.storage import MemoryStore, SQLiteStore
@@ -242,43 +248,6 @@ def _identity(channel: str, cust_key: str) -> dict[str, Any]:
 # -- measuring helpers ----------------------------------------------------------
 
 
-def _rss_peak_bytes() -> int | None:
-    if resource is None:
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak if sys.platform == "darwin" else peak * 1024)
-
-
-def _rss_now_bytes() -> int | None:
-    try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
-def _reset_peak_rss() -> bool:
-    """Reset this process's peak-RSS mark (``VmHWM``; Linux 4.0+). ``ru_maxrss``
-    cannot be reset, and a child inherits its parent's, so it would hide the scan."""
-    try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-    except OSError:
-        return False
-    return True
-
-
-def _vm_hwm_bytes() -> int | None:
-    try:
-        with open("/proc/self/status") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    return None
-
-
 def _percentile(sorted_ns: Sequence[int], q: float) -> float:
     """Nearest-rank percentile of sorted nanosecond samples, in milliseconds."""
     rank = min(len(sorted_ns), max(1, math.ceil(q / 100 * len(sorted_ns))))
@@ -411,15 +380,15 @@ def scan_child(store_path: str, raw_path: str, chunk: int, sample: int) -> dict[
     """Run in a child: time a full scan and measure its memory, print JSON."""
     gc.collect()
     store = SQLiteStore(store_path)
-    rss_before = _rss_now_bytes()
-    hwm = _reset_peak_rss() and _vm_hwm_bytes() is not None
-    peak_before = _vm_hwm_bytes() if hwm else _rss_peak_bytes()
+    rss_before = rss_now_bytes()
+    hwm = reset_peak_rss() and vm_hwm_bytes() is not None
+    peak_before = vm_hwm_bytes() if hwm else rss_peak_bytes()
     count = 0
     t0 = time.perf_counter_ns()
     for part in store.interactions.scan(chunk_size=chunk):
         count += len(part)
     scan_s = (time.perf_counter_ns() - t0) / 1e9
-    peak_after = _vm_hwm_bytes() if hwm else _rss_peak_bytes()
+    peak_after = vm_hwm_bytes() if hwm else rss_peak_bytes()
 
     tracemalloc.start()
     traced = 0
@@ -489,56 +458,11 @@ def run_scan_child(store_path: Path, raw_path: Path) -> dict[str, Any]:
 # -- report ------------------------------------------------------------------------
 
 
-@dataclass
-class Row:
-    metric: str
-    value: str
-    target: str = ""
-    verdict: str = ""
-
-
-def _mb(n: int | None) -> str:
-    return "n/a" if n is None else f"{n / 2**20:,.1f} MB"
-
-
-def _rate(n: int, seconds: float) -> str:
-    return f"{n / seconds:,.0f} /s" if seconds > 0 else "inf"
-
-
 def _lat(lat: Latency, full: bool = True) -> str:
     text = f"p50 {lat.p50:.2f}  p95 {lat.p95:.2f}"
     if full:
         text += f"  p99 {lat.p99:.2f}  max {lat.max:.2f}"
     return text + " ms"
-
-
-def print_table(
-    title: str, header: Sequence[str], sections: Sequence[tuple[str, list[Row]]]
-) -> None:
-    widths = [
-        max([len("metric")] + [len(r.metric) for _, rows in sections for r in rows]),
-        max([len("value")] + [len(r.value) for _, rows in sections for r in rows]),
-        max([len("target")] + [len(r.target) for _, rows in sections for r in rows]),
-    ]
-    line = "-" * (sum(widths) + 6 + 8)
-    print(title)
-    for h in header:
-        print(f"  {h}")
-    print(line)
-    print(f"{'metric':<{widths[0]}}  {'value':<{widths[1]}}  {'target':<{widths[2]}}  verdict")
-    for name, rows in sections:
-        print(line)
-        print(f"[{name}]")
-        for r in rows:
-            print(
-                f"{r.metric:<{widths[0]}}  {r.value:<{widths[1]}}  "
-                f"{r.target:<{widths[2]}}  {r.verdict}".rstrip()
-            )
-    print(line)
-
-
-def _verdict(ok: bool) -> str:
-    return "met" if ok else "MISSED"
 
 
 # -- profiling (optional) -------------------------------------------------------------
@@ -755,7 +679,7 @@ def run(args: argparse.Namespace, folder: Path, store_path: Path) -> int:
 
     print("scan (child process) ...", file=sys.stderr, flush=True)
     scan = run_scan_child(store_path, raw_path)
-    peak = _rss_peak_bytes()
+    peak = rss_peak_bytes()
 
     # -- the table --
     e2e_s = parse_s + ingest_s
@@ -772,7 +696,7 @@ def run(args: argparse.Namespace, folder: Path, store_path: Path) -> int:
     ]
     input_rows = [
         Row("generate dicts (not part of any rate)", f"{gen_s:,.2f} s"),
-        Row("build models: parse_interaction(dict)", f"{parse_s:,.2f} s  {_rate(n, parse_s)}"),
+        Row("build models: parse_interaction(dict)", f"{parse_s:,.2f} s  {rate(n, parse_s)}"),
         Row("serialise raw-peer rows (to_json, untimed)", f"{prep_s:,.2f} s"),
     ]
     ok_ingest = n / ingest_s >= TARGET_INGEST_PER_S
@@ -780,19 +704,19 @@ def run(args: argparse.Namespace, folder: Path, store_path: Path) -> int:
     ingest_rows = [
         Row(
             "SQLiteStore append_many (models -> disk)",
-            f"{ingest_s:,.2f} s  {_rate(n, ingest_s)}",
+            f"{ingest_s:,.2f} s  {rate(n, ingest_s)}",
             f">= {TARGET_INGEST_PER_S:,} /s",
-            _verdict(ok_ingest),
+            verdict(ok_ingest),
         ),
         Row(
             "end-to-end: parse_interaction + append_many",
-            f"{e2e_s:,.2f} s  {_rate(n, e2e_s)}",
+            f"{e2e_s:,.2f} s  {rate(n, e2e_s)}",
             f">= {TARGET_INGEST_PER_S:,} /s",
-            _verdict(ok_e2e),
+            verdict(ok_e2e),
         ),
-        Row("peer: raw sqlite3 executemany (same rows)", f"{raw_s:,.2f} s  {_rate(n, raw_s)}"),
+        Row("peer: raw sqlite3 executemany (same rows)", f"{raw_s:,.2f} s  {rate(n, raw_s)}"),
         Row("SQLiteStore time / raw sqlite3 time", f"{ingest_s / raw_s:,.2f} x"),
-        Row("MemoryStore append_many", f"{mem_s:,.2f} s  {_rate(n, mem_s)}"),
+        Row("MemoryStore append_many", f"{mem_s:,.2f} s  {rate(n, mem_s)}"),
         Row("stored after ingest (SQLiteStore)", f"{stored:,}"),
     ]
     p95_ok = tl.p95 <= TARGET_TIMELINE_P95_MS
@@ -802,7 +726,7 @@ def run(args: argparse.Namespace, folder: Path, store_path: Path) -> int:
             f"customer_timeline heavy, {TIMELINE_LIMIT} newest ({tl.calls:,} calls)",
             _lat(tl),
             target,
-            _verdict(p95_ok),
+            verdict(p95_ok),
         ),
     ]
     if next_tl is not None:
@@ -811,7 +735,7 @@ def run(args: argparse.Namespace, folder: Path, store_path: Path) -> int:
                 f"  next pages via cursor ({len(cursors)} distinct, {paged:,} items walked)",
                 _lat(next_tl),
                 target,
-                _verdict(next_tl.p95 <= TARGET_TIMELINE_P95_MS),
+                verdict(next_tl.p95 <= TARGET_TIMELINE_P95_MS),
             )
         )
     query_rows += [
@@ -819,13 +743,13 @@ def run(args: argparse.Namespace, folder: Path, store_path: Path) -> int:
             f"case_timeline biggest case ({biggest_case_size} items), {TIMELINE_LIMIT} newest",
             _lat(case_tl),
             target,
-            _verdict(case_tl.p95 <= TARGET_TIMELINE_P95_MS),
+            verdict(case_tl.p95 <= TARGET_TIMELINE_P95_MS),
         ),
         Row(
             f"case_timeline random cases (avg {avg_case:.1f} items)",
             _lat(case_rand),
             target,
-            _verdict(case_rand.p95 <= TARGET_TIMELINE_P95_MS),
+            verdict(case_rand.p95 <= TARGET_TIMELINE_P95_MS),
         ),
         Row("peer: raw SQL of the same timeline (no parsing)", _lat(raw_tl)),
         Row("peer: raw SQL + json.loads of each doc", _lat(raw_tl_json)),
@@ -833,7 +757,7 @@ def run(args: argparse.Namespace, folder: Path, store_path: Path) -> int:
             "MemoryStore customer_timeline heavy",
             _lat(mem_tl),
             target,
-            _verdict(mem_tl.p95 <= TARGET_TIMELINE_P95_MS),
+            verdict(mem_tl.p95 <= TARGET_TIMELINE_P95_MS),
         ),
     ]
     peak_before, peak_after = scan["peak_before"], scan["peak_after"]
@@ -842,35 +766,33 @@ def run(args: argparse.Namespace, folder: Path, store_path: Path) -> int:
         growth = "n/a"
     elif scan["peak_method"] != "ru_maxrss" or peak_after > peak_before:
         # The peak was reached during the scan.
-        growth = _mb(peak_after - rss_start)
+        growth = mb(peak_after - rss_start)
     else:
         # ru_maxrss never rose during the scan (a child inherits its parent's): a bound only.
-        growth = "<= " + _mb(peak_after - rss_start)
+        growth = "<= " + mb(peak_after - rss_start)
     scan_rows = [
         Row(
             f"scan(chunk_size={SCAN_CHUNK}) all, fresh process",
-            f"{scan['seconds']:,.2f} s  {_rate(scan['count'], scan['seconds'])}",
+            f"{scan['seconds']:,.2f} s  {rate(scan['count'], scan['seconds'])}",
         ),
         Row("  interactions seen", f"{scan['count']:,}"),
-        Row("  RSS when the scan starts (/proc/self/statm)", _mb(rss_start)),
-        Row(f"  peak RSS during the scan ({scan['peak_method']})", _mb(peak_after)),
+        Row("  RSS when the scan starts (/proc/self/statm)", mb(rss_start)),
+        Row(f"  peak RSS during the scan ({scan['peak_method']})", mb(peak_after)),
         Row("  peak-RSS growth during the scan", growth),
         Row(
             f"  tracemalloc peak, first {scan['traced']:,} scanned",
-            _mb(scan["traced_peak"]),
+            mb(scan["traced_peak"]),
         ),
         Row(
             "peer: raw keyset scan of docs (no parsing)",
-            f"{scan['raw_seconds']:,.2f} s  {_rate(scan['raw_count'], scan['raw_seconds'])}",
+            f"{scan['raw_seconds']:,.2f} s  {rate(scan['raw_count'], scan['raw_seconds'])}",
         ),
     ]
     disk_rows = [
-        Row(
-            "SQLiteStore file after WAL checkpoint", f"{_mb(store_bytes)}  (WAL {_mb(store_wal)})"
-        ),
+        Row("SQLiteStore file after WAL checkpoint", f"{mb(store_bytes)}  (WAL {mb(store_wal)})"),
         Row("  bytes per interaction", f"{store_bytes / max(stored, 1):,.0f} B"),
-        Row("raw peer file after WAL checkpoint", f"{_mb(raw_bytes)}  (WAL {_mb(raw_wal)})"),
-        Row("peak RSS of this process (ru_maxrss)", _mb(peak)),
+        Row("raw peer file after WAL checkpoint", f"{mb(raw_bytes)}  (WAL {mb(raw_wal)})"),
+        Row("peak RSS of this process (ru_maxrss)", mb(peak)),
     ]
     print_table(
         "omnicontext storage benchmark",
