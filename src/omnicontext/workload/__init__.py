@@ -1,0 +1,1 @@
+"""Workload: occupancy, overload and staffing."""
