@@ -390,12 +390,12 @@ def test_explain_names_the_filter_that_removed_each_agent() -> None:
     assert reasons.eligible == ("pro", "pro2")
     assert reasons.removed == {
         "novice": "skills: billing 2 < 5",
-        "away": "presence: presence is away",
+        "away": "presence: is away",
         "mailer": "channel: does not serve chat",
     }
     text = reasons.describe()
     assert "novice: skills: billing 2 < 5" in text
-    assert "eligible, best first: pro" in text
+    assert "eligible, best first:\n  pro: idle since 2026-01-05T09:00:00+00:00" in text
 
 
 def test_the_fast_path_says_it_stopped_at_the_winner() -> None:

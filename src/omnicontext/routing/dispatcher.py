@@ -40,6 +40,7 @@ import attrs
 
 from omnicontext.errors import ConflictError, FieldError, InvalidInput, NotFound
 from omnicontext.model.agent import Agent
+from omnicontext.model.interaction import Actor, Call, InteractionBase
 from omnicontext.routing.capacity import CapacityProfile, Holding
 from omnicontext.routing.ledger import CapacityLedger, MemoryLedger, Refused
 from omnicontext.routing.policies import Policy
@@ -54,6 +55,15 @@ __all__ = ["AgentStatus", "Decision", "Dispatcher", "ItemState", "Offer", "Reaso
 ItemState = Literal["waiting", "offered", "assigned"]
 
 _PoolKey = tuple[str, str, str | None]
+
+
+def _show(value: Any) -> str:
+    """A rank key as words: times as clock times, fractions as they are."""
+    if isinstance(value, tuple):
+        return " ".join(filter(None, (_show(v) for v in value)))
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return str(value)
 
 
 @attrs.frozen
@@ -81,10 +91,15 @@ class Reasons:
         if self.note:
             lines.append(self.note)
         if self.ranking:
-            ranked = ", ".join(f"{a} {k}" for a, k in self.ranking[:5])
-            lines.append(f"eligible, best first: {ranked}")
+            lines.append("eligible, best first:")
+            for agent, key in self.ranking[:5]:
+                lines.append(f"  {agent}: {_show(key[:-2]) or 'tied (rotation)'}")
+            if len(self.ranking) > 5:
+                lines.append(f"  ... and {len(self.ranking) - 5} more")
         elif not self.note:
             lines.append("no agent eligible")
+        if self.removed:
+            lines.append("not eligible:")
         for agent, why in sorted(self.removed.items()):
             lines.append(f"  {agent}: {why}")
         if not self.complete:
@@ -403,6 +418,29 @@ class Dispatcher:
                 if known is None or known[1] <= at:
                     self._handlers[(kind, value)] = (agent_id, at)
 
+    def learn(self, interactions: Iterable[InteractionBase]) -> int:
+        """Remember, from history, which agent last handled each customer and
+        case: every interaction an agent wrote or answered counts (messages,
+        notes, calls, status changes and handoffs by an agent). Returns how many
+        interactions taught something. Feeds :class:`~omnicontext.routing.Sticky`."""
+        taught = 0
+        for interaction in interactions:
+            agent_id = interaction.agent_id
+            if agent_id is None or (
+                interaction.actor is not Actor.AGENT and not isinstance(interaction, Call)
+            ):
+                continue
+            if interaction.customer_id is None and interaction.case_id is None:
+                continue
+            self.remember(
+                agent_id,
+                at=interaction.occurred_at,
+                customer_id=interaction.customer_id,
+                case_id=interaction.case_id,
+            )
+            taught += 1
+        return taught
+
     # -- work ------------------------------------------------------------------
 
     def submit(self, item: WorkItem, *, now: datetime | None = None) -> list[Decision]:
@@ -493,7 +531,7 @@ class Dispatcher:
                     channel=entry.item.channel,
                     start=entry.accepted_at or now,
                     end=now,
-                    units=held.units,
+                    units=held.units / state.profile.capacity,
                     exclusive=held.exclusive,
                     wrap_up_end=end if wrap_up > timedelta(0) else None,
                 )
@@ -718,8 +756,21 @@ class Dispatcher:
                 if why is None:
                     held = self._reserve(state, entry, now, removed)
                     if held is not None:
-                        notes.append(f"{preference.name}: offered to {wanted}")
-                        return self._offer(entry, state, held, ask, now, policy, notes, removed)
+                        why_them = (
+                            f", who last handled this case or customer at "
+                            f"{handler[1].isoformat(timespec='seconds')}"
+                            if handler is not None and handler[0] == wanted
+                            else ""
+                        )
+                        notes.append(f"{preference.name}: offered to {wanted}{why_them}")
+                        eligible = None
+                        if self._explain:
+                            others = self._scan(queue, ask, now, removed, every_agent=True)
+                            mine = [(state, policy.key(state, ask, now))]
+                            eligible = mine + [p for p in others if p[0] is not state]
+                        return self._offer(
+                            entry, state, held, ask, now, policy, notes, removed, eligible=eligible
+                        )
                 else:
                     removed[wanted] = why
             else:

@@ -39,7 +39,7 @@ at every agent (see :attr:`Ranker.agent_key`).
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any, Protocol, runtime_checkable
 
@@ -148,6 +148,8 @@ class QueueOrder(Protocol):
         ...
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 # -- filters -----------------------------------------------------------------
 
 
@@ -161,7 +163,7 @@ class PresenceFilter:
         """See :meth:`Filter.reject`."""
         if agent.presence is Presence.AVAILABLE:
             return None
-        return f"presence is {agent.presence.value}"
+        return f"is {agent.presence.value}"
 
 
 @attrs.frozen
@@ -306,9 +308,9 @@ class LongestIdle:
     def agent_key(self, agent: AgentState) -> Any:
         """Depends on the agent only: see :class:`Ranker`."""
         if agent.idle_since is not None:
-            return (0, agent.idle_since.timestamp())
+            return ("idle since", agent.idle_since)
         last = agent.last_assigned_at
-        return (1, last.timestamp() if last is not None else 0.0)
+        return ("working, last assigned", last if last is not None else _EPOCH)
 
 
 @attrs.frozen
