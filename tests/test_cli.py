@@ -351,7 +351,7 @@ def test_demo_prints_the_journey_across_four_channels_and_cleans_up(
     assert "new → open" in out
     assert "open → pending" in out
     assert "pending → solved" in out
-    assert "waited 42s, talked 10m 33s, answered by ag_funmi" in out
+    assert "waited 42s, talked 10m 33s, answered by ag_tomas" in out
     assert "CSAT 5/5" in out
     assert "identity_verified (chat, 09:28), card_frozen (chat, 09:31)" in out
     assert "never had to repeat them on phone" in out
@@ -529,3 +529,16 @@ def test_python_dash_m_omnicontext_runs_the_command() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"omnicontext {omnicontext.__version__}\n"
+
+
+def test_demo_routes_the_call_to_the_agent_who_handled_the_chat(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--keep", str(tmp_path / "demo.db")]) == 0
+    out = capsys.readouterr().out
+    routing = out[out.index("Routing the call") :]
+    assert "offered to ag_tomas (longest idle alone\n  would pick ag_funmi)" in routing
+    assert "sticky: offered to ag_tomas, who last handled this case" in routing
+    assert "ag_ola: capacity: busy with phone live work (other-call)" in routing
+    assert "ag_sam: skills: cards 0 < 5" in routing
+    assert all(len(line) <= 80 for line in routing.splitlines())

@@ -19,6 +19,7 @@ import argparse
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 import textwrap
@@ -679,7 +680,36 @@ class _Demo:
             *self._rows(timeline, zone),
             "",
             *self._summary(customer, cases, timeline, zone),
+            "",
+            *self._routing(zone),
         ]
+
+    def _routing(self, zone: tzinfo) -> list[str]:
+        """How the call was routed: to the agent who handled the chat, and why."""
+        from omnicontext._demo.routing import route_call
+
+        routed = route_call(self._store)
+        decision = routed.decision
+        when = decision.at.astimezone(zone)
+        out = [f"Routing the call ({zone} time): sticky, then longest idle."]
+        out.extend(_wrap(f"Policy: {routed.policy.describe()}.", rest="  "))
+        out.extend(
+            _wrap(
+                f"{when:%H:%M:%S} {routed.item.channel} call, needs cards >= 5 "
+                f"{self._arrow} offered to {decision.agent_id}"
+                f" (longest idle alone would pick {routed.without_sticky}).",
+                rest="  ",
+            )
+        )
+        out.append("Why:")
+        for line in decision.reasons.describe().splitlines():
+            shown = re.sub(
+                r"\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)[+-]\d\d:\d\d",
+                lambda m: datetime.fromisoformat(m.group(0)).astimezone(zone).strftime("%H:%M:%S"),
+                line,
+            )
+            out.extend(_wrap(shown, first="  ", rest="      "))
+        return out
 
     def _who(self, story: Story, zone: tzinfo) -> list[str]:
         """How the raw identifiers became one customer: the profiles the store
