@@ -441,6 +441,18 @@ class Dispatcher:
             taught += 1
         return taught
 
+    def flush_activity(self, *, now: datetime | None = None) -> list[Decision]:
+        """Report every agent's presence so far as a
+        :class:`~omnicontext.workload.PresenceSpan` ending at ``now`` (each
+        presence goes on from there), so a window's workload can be measured
+        while the day runs. Returns the decisions that fell due before ``now``."""
+        now = self._begin(now)
+        decisions = self._run_timers(now)
+        for state in self._by_index:
+            if state.id in self._agents:
+                self._close_presence(state, now)
+        return decisions
+
     # -- work ------------------------------------------------------------------
 
     def submit(self, item: WorkItem, *, now: datetime | None = None) -> list[Decision]:
