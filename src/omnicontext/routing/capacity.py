@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -145,8 +146,21 @@ class CapacityProfile:
 
     channels: Mapping[str, ChannelCapacity] = attrs.field(converter=_channels)
     capacity: Fraction = attrs.field(default=Fraction(1), converter=_fraction)
+    # Whole-number form of every amount (times a common denominator), so the
+    # checks made on every routing decision are integer comparisons.
+    _scale: int = attrs.field(init=False, eq=False, repr=False, default=1)
+    _scaled: Mapping[str, int] = attrs.field(init=False, eq=False, repr=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
+        scale = self.capacity.denominator
+        for spec in self.channels.values():
+            scale = math.lcm(scale, spec.units.denominator)
+        object.__setattr__(self, "_scale", scale)
+        object.__setattr__(
+            self,
+            "_scaled",
+            {name: int(spec.units * scale) for name, spec in self.channels.items()},
+        )
         for name, spec in self.channels.items():
             if spec.units > self.capacity:
                 raise InvalidInput(
@@ -229,7 +243,9 @@ class CapacityProfile:
         spec = self.channels.get(channel)
         if spec is None:
             return f"channel {channel!r} is not in the agent's capacity profile"
-        used = Fraction(0)
+        scale = self._scale
+        scaled = 0
+        fine: list[Fraction] = []
         same = 0
         count = 0
         for h in holdings:
@@ -238,18 +254,43 @@ class CapacityProfile:
             if h.exclusive:
                 what = "wrap-up" if h.until is not None else "live work"
                 return f"busy with {h.channel} {what} ({h.item_id})"
-            used += h.units
+            whole, rest = divmod(h.units.numerator * scale, h.units.denominator)
+            if rest:
+                fine.append(h.units)
+            else:
+                scaled += whole
             count += 1
             same += h.channel == channel
+        used = Fraction(scaled, scale) + sum(fine, Fraction(0)) if fine else None
         if spec.exclusive and count:
             return (
                 f"channel {channel!r} needs the agent's whole attention; they hold {count} items"
             )
         if spec.limit is not None and same >= spec.limit:
             return f"at the {channel} limit ({same} of {spec.limit})"
-        if used + spec.units > self.capacity:
-            return f"capacity {used} of {self.capacity} used; {channel} needs {spec.units}"
+        too_much = (
+            used + spec.units > self.capacity
+            if used is not None
+            else scaled + self._scaled[channel] > self.scaled_capacity()
+        )
+        if too_much:
+            shown = used if used is not None else Fraction(scaled, scale)
+            return f"capacity {shown} of {self.capacity} used; {channel} needs {spec.units}"
         return None
+
+    def scaled(self, units: Fraction) -> int | None:
+        """``units`` as a whole number of this profile's smallest unit, or
+        ``None`` when it is finer than that (a holding made under another profile)."""
+        whole, rest = divmod(units.numerator * self._scale, units.denominator)
+        return None if rest else whole
+
+    def scaled_capacity(self) -> int:
+        """The capacity in this profile's smallest unit (see :meth:`scaled`)."""
+        return int(self.capacity * self._scale)
+
+    def scaled_units(self, channel: str) -> int | None:
+        """One ``channel`` item in this profile's smallest unit, ``None`` if not served."""
+        return self._scaled.get(channel)
 
     def load(self, holdings: Iterable[Holding], *, now: datetime) -> Fraction:
         """The share of capacity the live holdings use, from 0 to 1.

@@ -265,9 +265,11 @@ class Dispatcher:
         self._presence_since: dict[str, datetime] = {}
         self._entries: dict[str, _Entry] = {}
         self._waiting: dict[str, list[tuple[tuple[Any, ...], str]]] = {n: [] for n in table}
+        # Agents who can take one more item, per (queue, channel, skill or None),
+        # each list sorted by the queue's rank key (by index when the policy's
+        # rankers depend on the item). Kept exact: no stale entries.
         self._pools: dict[_PoolKey, list[tuple[Any, ...]]] = {}
-        self._members: dict[_PoolKey, set[int]] = {}
-        self._placed: dict[int, list[_PoolKey]] = {}
+        self._placed: dict[int, tuple[tuple[Any, ...], frozenset[_PoolKey]]] = {}
         self._timers: list[tuple[datetime, int, str, str, int, str]] = []
         self._handlers: dict[tuple[str, str], tuple[str, datetime]] = {}
         self._seq = itertools.count(1)
@@ -313,8 +315,7 @@ class Dispatcher:
         self._agents[agent.id] = state
         self._by_index.append(state)
         self._presence_since[agent.id] = now
-        for h in self._ledger.holdings(agent.id, now=now):
-            state.holdings[h.item_id] = h
+        state.replace_all(self._ledger.holdings(agent.id, now=now))
         if state.holdings:
             state.idle_since = None
         self._reindex(state, now)
@@ -530,11 +531,11 @@ class Dispatcher:
         held = state.holdings[item_id]
         end = now + wrap_up
         if wrap_up > timedelta(0):
-            state.holdings[item_id] = self._ledger.finish(item_id, until=end)
+            state.hold(self._ledger.finish(item_id, until=end))
             self._timer(end, "wrapup", item_id, 0, agent=state.id)
         else:
             self._ledger.release(item_id)
-            del state.holdings[item_id]
+            state.release(item_id)
         if self._on_activity is not None:
             self._on_activity(
                 WorkSpan(
@@ -663,7 +664,7 @@ class Dispatcher:
         held = None if state is None else state.holdings.get(item_id)
         if state is None or held is None or held.until is None or held.until > at:
             return
-        del state.holdings[item_id]
+        state.release(item_id)
         self._became_free(state, at)
         self._reindex(state, at)
         decisions += self._serve_agent(state, at)
@@ -671,42 +672,48 @@ class Dispatcher:
     # -- internals: indexes ----------------------------------------------------
 
     def _reindex(self, state: AgentState, now: datetime) -> None:
-        """Put the agent in the pools they can take work from now."""
+        """Put the agent in the pools they can take work from now, at their rank."""
         state.version += 1
-        self._unindex(state)
+        old_rank, old_pools = self._placed.pop(state.index, ((), frozenset()))
         if state.presence is not Presence.AVAILABLE or state.id not in self._agents:
+            self._remove(old_rank, old_pools)
             return
-        placed: list[_PoolKey] = []
+        channels = [c for c in state.agent.channels if state.refusal(c, now) is None]
+        ranks: dict[str, tuple[Any, ...]] = {}
+        pools: set[_PoolKey] = set()
         skills: list[str | None] = [None, *state.agent.skills]
-        for channel in state.agent.channels:
-            if state.profile.refusal(state.holdings.values(), channel, now=now) is not None:
-                continue
-            for qname in state.queues:
-                policy = self._queues[qname].policy
-                entry = (
-                    (policy.agent_key(state), state.version, state.index)
-                    if policy.indexable
-                    else None
-                )
-                for skill in skills:
-                    key = (qname, channel, skill)
-                    self._members.setdefault(key, set()).add(state.index)
-                    placed.append(key)
-                    if entry is not None:
-                        heap = self._pools.setdefault(key, [])
-                        heapq.heappush(heap, entry)
-                        if len(heap) > 4 * len(self._members[key]) + 64:
-                            self._compact(key)
-        self._placed[state.index] = placed
+        for qname in state.queues:
+            policy = self._queues[qname].policy
+            ranks[qname] = policy.agent_key(state) if policy.indexable else (state.index,)
+            for channel in channels:
+                pools.update((qname, channel, skill) for skill in skills)
+        rank = tuple(sorted(ranks.items()))
+        placed = frozenset(pools)
+        if rank == old_rank:
+            self._remove(old_rank, old_pools - placed)
+            self._insert(rank, placed - old_pools)
+        else:
+            self._remove(old_rank, old_pools)
+            self._insert(rank, placed)
+        if placed:
+            self._placed[state.index] = (rank, placed)
+
+    def _remove(self, rank: tuple[Any, ...], pools: Iterable[_PoolKey]) -> None:
+        keys = dict(rank)
+        for pool in pools:
+            entries = self._pools[pool]
+            key = keys[pool[0]]
+            at = bisect.bisect_left(entries, key)
+            del entries[at]
+
+    def _insert(self, rank: tuple[Any, ...], pools: Iterable[_PoolKey]) -> None:
+        keys = dict(rank)
+        for pool in pools:
+            bisect.insort(self._pools.setdefault(pool, []), keys[pool[0]])
 
     def _unindex(self, state: AgentState) -> None:
-        for key in self._placed.pop(state.index, ()):
-            self._members[key].discard(state.index)
-
-    def _compact(self, key: _PoolKey) -> None:
-        live = [e for e in self._pools[key] if self._by_index[e[2]].version == e[1]]
-        heapq.heapify(live)
-        self._pools[key] = live
+        rank, pools = self._placed.pop(state.index, ((), frozenset()))
+        self._remove(rank, pools)
 
     # -- internals: routing ----------------------------------------------------
 
@@ -830,47 +837,42 @@ class Dispatcher:
             f" and {needs}" if needs else ""
         )
 
-    def _pool(self, queue: Queue, ask: Ask) -> _PoolKey:
-        best: _PoolKey = (queue.name, ask.channel, None)
-        size = len(self._members.get(best, ()))
+    def _pool(self, queue: Queue, ask: Ask) -> list[tuple[Any, ...]]:
+        """The smallest pool holding every agent who could take ``ask``."""
+        pools = self._pools
+        best = pools.get((queue.name, ask.channel, None), [])
         for skill in ask.skills:
-            key = (queue.name, ask.channel, skill)
-            n = len(self._members.get(key, ()))
-            if n < size:
-                best, size = key, n
+            pool = pools.get((queue.name, ask.channel, skill), [])
+            if len(pool) < len(best):
+                best = pool
         return best
 
     def _pop_best(
         self, queue: Queue, ask: Ask, entry: _Entry, now: datetime, removed: dict[str, str]
     ) -> tuple[AgentState, Holding] | None:
-        key = self._pool(queue, ask)
-        heap = self._pools.get(key)
-        if not heap:
-            return None
-        aside: list[tuple[Any, ...]] = []
+        """The best-ranked agent of the pool who passes every filter and whom the
+        ledger lets reserve; agents ranked below them are not looked at."""
+        pool = self._pool(queue, ask)
         policy = queue.policy
         by_index = self._by_index
-        found: tuple[AgentState, Holding] | None = None
         tried: set[int] = set()
-        while heap:
-            top = heapq.heappop(heap)
-            state = by_index[top[2]]
-            if state.version != top[1] or top[2] in tried:
+        at = 0
+        while at < len(pool):
+            index = pool[at][-1]
+            at += 1
+            if index in tried:
                 continue
-            tried.add(top[2])
+            tried.add(index)
+            state = by_index[index]
             why = self._first_refusal(policy, state, ask, now)
             if why is not None:
                 removed[state.id] = why
-                aside.append(top)
                 continue
             held = self._reserve(state, entry, now, removed)
-            if held is None:
-                continue
-            found = (state, held)
-            break
-        for top in aside:
-            heapq.heappush(heap, top)
-        return found
+            if held is not None:
+                return state, held
+            at = 0  # the ledger knew better and the pools changed: look again
+        return None
 
     def _scan(
         self,
@@ -886,8 +888,7 @@ class Dispatcher:
                 s for s in self._by_index if s.id in self._agents and queue.name in s.queues
             )
         else:
-            members = self._members.get(self._pool(queue, ask), set())
-            candidates = (self._by_index[i] for i in sorted(members))
+            candidates = [self._by_index[e[-1]] for e in self._pool(queue, ask)]
         policy = queue.policy
         ranked: list[tuple[AgentState, tuple[Any, ...]]] = []
         for state in candidates:
@@ -914,7 +915,7 @@ class Dispatcher:
 
     def _sync(self, state: AgentState, now: datetime) -> None:
         """Another router changed the agent's holdings: take the ledger's word."""
-        state.holdings = {h.item_id: h for h in self._ledger.holdings(state.id, now=now)}
+        state.replace_all(self._ledger.holdings(state.id, now=now))
         self._reindex(state, now)
 
     def _offer(
@@ -953,7 +954,7 @@ class Dispatcher:
         entry.agent_id = state.id
         entry.token += 1
         entry.offered_at = now
-        state.holdings[entry.item.id] = held
+        state.hold(held)
         self._offers += 1
         state.last_offered = self._offers
         state.last_assigned_at = now
@@ -1006,7 +1007,7 @@ class Dispatcher:
 
     def _take_back(self, entry: _Entry, state: AgentState, now: datetime) -> None:
         self._ledger.release(entry.item.id)
-        state.holdings.pop(entry.item.id, None)
+        state.release(entry.item.id)
         entry.token += 1
         entry.expires_at = None
         if state.presence is Presence.AVAILABLE:
@@ -1053,9 +1054,22 @@ class Dispatcher:
         return decisions
 
     def _next_for(self, state: AgentState, now: datetime) -> Decision | None:
+        fits = {c for c in state.agent.channels if state.refusal(c, now) is None}
+        if not fits:
+            return None
+        skills = state.agent.skills
         for name in self._queues:
             for _, item_id in self._waiting[name]:
                 entry = self._entries[item_id]
+                item = entry.item
+                # Cheap checks first: a long queue is mostly work this agent cannot take.
+                if item.channel not in fits or state.id in entry.declined:
+                    continue
+                if any(skills.get(k, 0) < v for k, v in item.skills.items()) and (
+                    entry.queue.steps[-1].requirement(item) == item.skills
+                    and len(entry.queue.steps) == 1
+                ):
+                    continue
                 ask, queue, _ = self._ask(entry, now)
                 if not queue.admits(state.id):
                     continue

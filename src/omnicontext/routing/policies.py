@@ -40,7 +40,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from fractions import Fraction
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -285,12 +284,7 @@ class LeastOccupied:
 
         Lapsed wrap-ups are released by the dispatcher when they end, so the
         load of the held work is the load now."""
-        used = Fraction(0)
-        for h in agent.holdings.values():
-            if h.exclusive:
-                return Fraction(1)
-            used += h.units
-        return min(Fraction(1), used / agent.profile.capacity)
+        return agent.held_load()
 
 
 @attrs.frozen

@@ -8,7 +8,7 @@ needing these skills, in this queue.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from fractions import Fraction
 
@@ -32,8 +32,14 @@ class AgentState:
     """
 
     __slots__ = (
+        "_capacity",
+        "_counts",
+        "_exclusive",
+        "_fine",
+        "_holdings",
+        "_scaled",
+        "_used",
         "agent",
-        "holdings",
         "idle_since",
         "index",
         "last_assigned_at",
@@ -59,7 +65,13 @@ class AgentState:
         self.presence = presence
         self.index = index
         self.queues = queues
-        self.holdings: dict[str, Holding] = {}
+        self._holdings: dict[str, Holding] = {}
+        self._used = Fraction(0)
+        self._scaled = 0  # _used in the profile's smallest unit, while _fine is 0
+        self._fine = 0  # holdings whose units the profile's unit cannot express
+        self._capacity = profile.scaled_capacity()
+        self._counts: dict[str, int] = {}
+        self._exclusive = 0
         self.last_offered = 0
         self.last_assigned_at: datetime | None = None
         self.idle_since: datetime | None = now if presence is Presence.AVAILABLE else None
@@ -69,6 +81,46 @@ class AgentState:
     def id(self) -> str:
         """The agent's id."""
         return self.agent.id
+
+    @property
+    def holdings(self) -> Mapping[str, Holding]:
+        """What the agent holds, by item id (wrap-ups included until they end)."""
+        return self._holdings
+
+    def hold(self, holding: Holding) -> None:
+        """Record ``holding`` (replacing any holding of the same item). For the
+        dispatcher only."""
+        self.release(holding.item_id)
+        self._holdings[holding.item_id] = holding
+        self._used += holding.units
+        scaled = self.profile.scaled(holding.units)
+        if scaled is None:
+            self._fine += 1
+        else:
+            self._scaled += scaled
+        self._counts[holding.channel] = self._counts.get(holding.channel, 0) + 1
+        self._exclusive += holding.exclusive
+
+    def release(self, item_id: str) -> Holding | None:
+        """Forget the holding of ``item_id``. For the dispatcher only."""
+        held = self._holdings.pop(item_id, None)
+        if held is not None:
+            self._used -= held.units
+            scaled = self.profile.scaled(held.units)
+            if scaled is None:
+                self._fine -= 1
+            else:
+                self._scaled -= scaled
+            self._counts[held.channel] -= 1
+            self._exclusive -= held.exclusive
+        return held
+
+    def replace_all(self, holdings: Iterable[Holding]) -> None:
+        """Take ``holdings`` as the whole truth (from the ledger). For the dispatcher only."""
+        for item_id in list(self._holdings):
+            self.release(item_id)
+        for h in holdings:
+            self.hold(h)
 
     def live(self, now: datetime) -> list[Holding]:
         """Holdings that still count at ``now`` (lapsed wrap-ups left out)."""
@@ -86,8 +138,32 @@ class AgentState:
         return counts
 
     def refusal(self, channel: str, now: datetime) -> str | None:
-        """Why one more ``channel`` item does not fit, or ``None``."""
-        return self.profile.refusal(self.holdings.values(), channel, now=now)
+        """Why one more ``channel`` item does not fit, or ``None``.
+
+        Counts are kept as holdings come and go, so the usual answer costs a
+        few comparisons; the profile's full check runs only to word a refusal
+        (or when a wrap-up has lapsed but not yet been released)."""
+        profile = self.profile
+        spec = profile.channels.get(channel)
+        if (
+            spec is None
+            or self._exclusive
+            or (spec.exclusive and self._holdings)
+            or (spec.limit is not None and self._counts.get(channel, 0) >= spec.limit)
+            or (
+                self._scaled + profile.scaled_units(channel) > self._capacity  # type: ignore[operator]
+                if not self._fine
+                else self._used + spec.units > profile.capacity
+            )
+        ):
+            return self.profile.refusal(self._holdings.values(), channel, now=now)
+        return None
+
+    def held_load(self) -> Fraction:
+        """Share of capacity the held work uses, wrap-ups included, 0 to 1."""
+        if self._exclusive:
+            return Fraction(1)
+        return min(Fraction(1), self._used / self.profile.capacity)
 
     def __repr__(self) -> str:
         return f"AgentState({self.id!r}, {self.presence.value}, holds={sorted(self.holdings)})"
