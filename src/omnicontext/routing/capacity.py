@@ -71,6 +71,10 @@ def _fraction(value: object) -> Fraction:
     return to_units(value)
 
 
+def _capacity(value: object) -> Fraction:
+    return to_units(value, field="capacity")
+
+
 @attrs.frozen
 class Holding:
     """One item an agent holds: offered, in progress, or in wrap-up.
@@ -127,7 +131,7 @@ def _channels(value: Mapping[str, Any]) -> Mapping[str, ChannelCapacity]:
         if isinstance(spec, ChannelCapacity):
             table[name] = spec
         else:
-            table[name] = ChannelCapacity(units=spec)
+            table[name] = ChannelCapacity(units=to_units(spec, field=f"channels.{name}.units"))
     return table
 
 
@@ -144,8 +148,8 @@ class CapacityProfile:
     (Fraction(1, 3), False)
     """
 
-    channels: Mapping[str, ChannelCapacity] = attrs.field(converter=_channels)
-    capacity: Fraction = attrs.field(default=Fraction(1), converter=_fraction)
+    channels: Mapping[str, ChannelCapacity] = attrs.field(converter=_channels, hash=False)
+    capacity: Fraction = attrs.field(default=Fraction(1), converter=_capacity)
     # Whole-number form of every amount (times a common denominator), so the
     # checks made on every routing decision are integer comparisons.
     _scale: int = attrs.field(init=False, eq=False, repr=False, default=1)
