@@ -50,6 +50,7 @@ from omnicontext.routing.policies import (
 )
 from omnicontext.routing.presence import Presence
 from omnicontext.routing.queues import Queue, Step
+from omnicontext.routing.sqlite_ledger import JournalEntry, SQLiteLedger
 from omnicontext.routing.state import AgentState, Ask
 from omnicontext.routing.work import WorkItem
 
@@ -71,6 +72,7 @@ __all__ = [
     "Filter",
     "Holding",
     "ItemState",
+    "JournalEntry",
     "LeastOccupied",
     "LongestIdle",
     "MemoryLedger",
@@ -86,6 +88,7 @@ __all__ = [
     "Reasons",
     "Refused",
     "RoundRobin",
+    "SQLiteLedger",
     "SkillFilter",
     "Step",
     "Sticky",

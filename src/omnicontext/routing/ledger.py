@@ -32,11 +32,54 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 import attrs
+from pydantic import TypeAdapter, ValidationError
 
-from omnicontext.errors import NotFound
+from omnicontext.errors import FieldError, InvalidInput, NotFound
+from omnicontext.model._types import Id
 from omnicontext.routing.capacity import CapacityProfile, Holding
 
 __all__ = ["CapacityLedger", "MemoryLedger", "Refused"]
+
+
+_ID: TypeAdapter[str] = TypeAdapter(Id)
+
+
+def check_time(value: object, field: str, subject: str) -> datetime:
+    """``value`` if it is a timezone-aware datetime; otherwise
+    :class:`~omnicontext.errors.InvalidInput` naming ``field`` (never guessed)."""
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidInput(
+            subject,
+            [FieldError(field, value, "must be a timezone-aware datetime (never guessed)")],
+        )
+    return value
+
+
+def check_id(value: object, field: str, subject: str) -> str:
+    """``value`` if it is a valid id (1-256 characters, trimmed, encodable)."""
+    try:
+        checked = _ID.validate_python(value, strict=True)
+        checked.encode("utf-8")
+    except (ValidationError, UnicodeEncodeError):
+        raise InvalidInput(
+            subject,
+            [FieldError(field, value, "must be a string of 1-256 characters, trimmed")],
+        ) from None
+    return checked
+
+
+def check_reservation(
+    agent_id: object, item_id: object, channel: object, profile: object, now: object
+) -> None:
+    """The argument checks every ledger's ``reserve`` makes, in one place."""
+    subject = "reservation"
+    check_id(agent_id, "agent_id", subject)
+    check_id(item_id, "item_id", subject)
+    if not isinstance(channel, str) or not channel:
+        raise InvalidInput(subject, [FieldError("channel", channel, "must be a channel name")])
+    if not isinstance(profile, CapacityProfile):
+        raise InvalidInput(subject, [FieldError("profile", profile, "must be a CapacityProfile")])
+    check_time(now, "now", subject)
 
 
 @attrs.frozen
@@ -118,6 +161,7 @@ class MemoryLedger:
         now: datetime,
     ) -> Holding | Refused:
         """See :meth:`CapacityLedger.reserve`."""
+        check_reservation(agent_id, item_id, channel, profile, now)
         with self._lock:
             held = self._by_item.get(item_id)
             if held is not None and held.active(now):
@@ -147,6 +191,7 @@ class MemoryLedger:
 
     def finish(self, item_id: str, *, until: datetime) -> Holding:
         """See :meth:`CapacityLedger.finish`."""
+        check_time(until, "until", "holding")
         with self._lock:
             held = self._by_item.get(item_id)
             if held is None:
@@ -158,6 +203,7 @@ class MemoryLedger:
 
     def holdings(self, agent_id: str, *, now: datetime) -> tuple[Holding, ...]:
         """See :meth:`CapacityLedger.holdings`."""
+        check_time(now, "now", "query")
         with self._lock:
             return tuple(self._live(agent_id, now))
 
@@ -168,6 +214,7 @@ class MemoryLedger:
 
     def scan(self, *, now: datetime) -> Iterator[Holding]:
         """See :meth:`CapacityLedger.scan`."""
+        check_time(now, "now", "query")
         with self._lock:
             rows = [h for agent in sorted(self._by_agent) for h in self._live(agent, now)]
         return iter(rows)
