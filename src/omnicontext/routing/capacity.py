@@ -48,6 +48,8 @@ def to_units(value: object, *, field: str = "units") -> Fraction:
     ...
     omnicontext.errors.InvalidInput: invalid capacity: units=0: must be greater than 0
     """
+    if type(value) is Fraction and value.numerator > 0:
+        return value
     try:
         if isinstance(value, bool):
             raise TypeError

@@ -165,6 +165,7 @@ class _Entry:
         "agent_id",
         "declined",
         "expires_at",
+        "fixed_need",
         "hold_until",
         "item",
         "offered_at",
@@ -188,6 +189,10 @@ class _Entry:
         self.expires_at: datetime | None = None
         self.hold_until: datetime | None = None
         self.token = 0
+        # What the item requires when its queue has one step (it never changes).
+        self.fixed_need: Mapping[str, int] | None = (
+            queue.steps[0].requirement(item) if len(queue.steps) == 1 else None
+        )
 
 
 def _aware(now: object, field: str = "now") -> datetime:
@@ -269,7 +274,8 @@ class Dispatcher:
         # each list sorted by the queue's rank key (by index when the policy's
         # rankers depend on the item). Kept exact: no stale entries.
         self._pools: dict[_PoolKey, list[tuple[Any, ...]]] = {}
-        self._placed: dict[int, tuple[tuple[Any, ...], frozenset[_PoolKey]]] = {}
+        self._placed: dict[int, tuple[tuple[Any, ...], frozenset[_PoolKey], frozenset[str]]] = {}
+        self._active: set[_PoolKey] = set()
         self._timers: list[tuple[datetime, int, str, str, int, str]] = []
         self._handlers: dict[tuple[str, str], tuple[str, datetime]] = {}
         self._seq = itertools.count(1)
@@ -672,21 +678,29 @@ class Dispatcher:
     # -- internals: indexes ----------------------------------------------------
 
     def _reindex(self, state: AgentState, now: datetime) -> None:
-        """Put the agent in the pools they can take work from now, at their rank."""
+        """Put the agent in the pools they can take work from now, at their rank.
+
+        Only pools some item has asked for are kept (see :meth:`_pool`), so an
+        agent's skills nobody routes on cost nothing."""
         state.version += 1
-        old_rank, old_pools = self._placed.pop(state.index, ((), frozenset()))
+        old = self._placed.pop(state.index, None)
+        old_rank, old_pools = (old[0], old[1]) if old is not None else ((), frozenset())
         if state.presence is not Presence.AVAILABLE or state.id not in self._agents:
             self._remove(old_rank, old_pools)
             return
-        channels = [c for c in state.agent.channels if state.refusal(c, now) is None]
+        channels = frozenset(c for c in state.agent.channels if state.fits(c, now))
         ranks: dict[str, tuple[Any, ...]] = {}
-        pools: set[_PoolKey] = set()
+        pools: list[_PoolKey] = []
+        active = self._active
         skills: list[str | None] = [None, *state.agent.skills]
         for qname in state.queues:
             policy = self._queues[qname].policy
             ranks[qname] = policy.agent_key(state) if policy.indexable else (state.index,)
             for channel in channels:
-                pools.update((qname, channel, skill) for skill in skills)
+                for skill in skills:
+                    key = (qname, channel, skill)
+                    if key in active:
+                        pools.append(key)
         rank = tuple(sorted(ranks.items()))
         placed = frozenset(pools)
         if rank == old_rank:
@@ -695,8 +709,7 @@ class Dispatcher:
         else:
             self._remove(old_rank, old_pools)
             self._insert(rank, placed)
-        if placed:
-            self._placed[state.index] = (rank, placed)
+        self._placed[state.index] = (rank, placed, channels)
 
     def _remove(self, rank: tuple[Any, ...], pools: Iterable[_PoolKey]) -> None:
         keys = dict(rank)
@@ -709,11 +722,33 @@ class Dispatcher:
     def _insert(self, rank: tuple[Any, ...], pools: Iterable[_PoolKey]) -> None:
         keys = dict(rank)
         for pool in pools:
-            bisect.insort(self._pools.setdefault(pool, []), keys[pool[0]])
+            bisect.insort(self._pools[pool], keys[pool[0]])
 
     def _unindex(self, state: AgentState) -> None:
-        rank, pools = self._placed.pop(state.index, ((), frozenset()))
-        self._remove(rank, pools)
+        old = self._placed.pop(state.index, None)
+        if old is not None:
+            self._remove(old[0], old[1])
+
+    def _activate(self, key: _PoolKey) -> list[tuple[Any, ...]]:
+        """Start keeping the pool ``key``: every available agent of the queue who
+        serves the channel, has the skill and has room, at their rank."""
+        qname, channel, skill = key
+        entries: list[tuple[Any, ...]] = []
+        for index, (rank, pools, channels) in list(self._placed.items()):
+            if channel not in channels:
+                continue
+            state = self._by_index[index]
+            if skill is not None and skill not in state.agent.skills:
+                continue
+            ranks = dict(rank)
+            if qname not in ranks:
+                continue
+            entries.append(ranks[qname])
+            self._placed[index] = (rank, pools | {key}, channels)
+        entries.sort()
+        self._pools[key] = entries
+        self._active.add(key)
+        return entries
 
     # -- internals: routing ----------------------------------------------------
 
@@ -840,11 +875,15 @@ class Dispatcher:
     def _pool(self, queue: Queue, ask: Ask) -> list[tuple[Any, ...]]:
         """The smallest pool holding every agent who could take ``ask``."""
         pools = self._pools
-        best = pools.get((queue.name, ask.channel, None), [])
-        for skill in ask.skills:
-            pool = pools.get((queue.name, ask.channel, skill), [])
-            if len(pool) < len(best):
+        best: list[tuple[Any, ...]] | None = None
+        for skill in ask.skills or (None,):
+            key = (queue.name, ask.channel, skill)
+            pool = pools.get(key)
+            if pool is None:
+                pool = self._activate(key)
+            if best is None or len(pool) < len(best):
                 best = pool
+        assert best is not None
         return best
 
     def _pop_best(
@@ -1046,6 +1085,8 @@ class Dispatcher:
     def _serve_agent(self, state: AgentState, now: datetime) -> list[Decision]:
         """Offer waiting work to an agent who has room, oldest (by queue order) first."""
         decisions: list[Decision] = []
+        if not any(self._waiting.values()):
+            return decisions
         while state.presence is Presence.AVAILABLE and state.id in self._agents:
             decision = self._next_for(state, now)
             if decision is None:
@@ -1054,7 +1095,7 @@ class Dispatcher:
         return decisions
 
     def _next_for(self, state: AgentState, now: datetime) -> Decision | None:
-        fits = {c for c in state.agent.channels if state.refusal(c, now) is None}
+        fits = {c for c in state.agent.channels if state.fits(c, now)}
         if not fits:
             return None
         skills = state.agent.skills
@@ -1065,10 +1106,8 @@ class Dispatcher:
                 # Cheap checks first: a long queue is mostly work this agent cannot take.
                 if item.channel not in fits or state.id in entry.declined:
                     continue
-                if any(skills.get(k, 0) < v for k, v in item.skills.items()) and (
-                    entry.queue.steps[-1].requirement(item) == item.skills
-                    and len(entry.queue.steps) == 1
-                ):
+                need = entry.fixed_need
+                if need is not None and any(skills.get(k, 0) < v for k, v in need.items()):
                     continue
                 ask, queue, _ = self._ask(entry, now)
                 if not queue.admits(state.id):

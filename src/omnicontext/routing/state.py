@@ -39,6 +39,7 @@ class AgentState:
         "_holdings",
         "_scaled",
         "_used",
+        "_wrapping",
         "agent",
         "idle_since",
         "index",
@@ -72,6 +73,7 @@ class AgentState:
         self._capacity = profile.scaled_capacity()
         self._counts: dict[str, int] = {}
         self._exclusive = 0
+        self._wrapping = 0  # holdings in wrap-up, which lapse with time
         self.last_offered = 0
         self.last_assigned_at: datetime | None = None
         self.idle_since: datetime | None = now if presence is Presence.AVAILABLE else None
@@ -100,6 +102,7 @@ class AgentState:
             self._scaled += scaled
         self._counts[holding.channel] = self._counts.get(holding.channel, 0) + 1
         self._exclusive += holding.exclusive
+        self._wrapping += holding.until is not None
 
     def release(self, item_id: str) -> Holding | None:
         """Forget the holding of ``item_id``. For the dispatcher only."""
@@ -113,6 +116,7 @@ class AgentState:
                 self._scaled -= scaled
             self._counts[held.channel] -= 1
             self._exclusive -= held.exclusive
+            self._wrapping -= held.until is not None
         return held
 
     def replace_all(self, holdings: Iterable[Holding]) -> None:
@@ -158,6 +162,29 @@ class AgentState:
         ):
             return self.profile.refusal(self._holdings.values(), channel, now=now)
         return None
+
+    def fits(self, channel: str, now: datetime) -> bool:
+        """Whether one more ``channel`` item fits: :meth:`refusal` without the words."""
+        profile = self.profile
+        spec = profile.channels.get(channel)
+        if spec is None:
+            return False
+        if (
+            self._exclusive
+            or (spec.exclusive and self._holdings)
+            or (spec.limit is not None and self._counts.get(channel, 0) >= spec.limit)
+            or (
+                self._scaled + profile.scaled_units(channel) > self._capacity  # type: ignore[operator]
+                if not self._fine
+                else self._used + spec.units > profile.capacity
+            )
+        ):
+            # Only a wrap-up that has lapsed since can make the totals pessimistic.
+            return (
+                bool(self._wrapping)
+                and profile.refusal(self._holdings.values(), channel, now=now) is None
+            )
+        return True
 
     def held_load(self) -> Fraction:
         """Share of capacity the held work uses, wrap-ups included, 0 to 1."""
