@@ -166,6 +166,7 @@ class _Entry:
         "declined",
         "expires_at",
         "fixed_need",
+        "held_for",
         "hold_until",
         "item",
         "offered_at",
@@ -188,6 +189,7 @@ class _Entry:
         self.offered_at: datetime | None = None
         self.expires_at: datetime | None = None
         self.hold_until: datetime | None = None
+        self.held_for: str | None = None
         self.token = 0
         # What the item requires when its queue has one step (it never changes).
         self.fixed_need: Mapping[str, int] | None = (
@@ -276,8 +278,11 @@ class Dispatcher:
         self._pools: dict[_PoolKey, list[tuple[Any, ...]]] = {}
         self._placed: dict[int, tuple[tuple[Any, ...], frozenset[_PoolKey], frozenset[str]]] = {}
         self._active: set[_PoolKey] = set()
-        self._timers: list[tuple[datetime, int, str, str, int, str]] = []
+        # (when, order, seq, kind, item, token, agent): at one instant, wrap-ups
+        # end first, so work due then sees the capacity they free.
+        self._timers: list[tuple[datetime, int, int, str, str, int, str]] = []
         self._handlers: dict[tuple[str, str], tuple[str, datetime]] = {}
+        self._held: set[str] = set()  # items waiting for their preferred agent
         self._seq = itertools.count(1)
         self._offers = 0
         self._now: datetime | None = None
@@ -344,6 +349,17 @@ class Dispatcher:
         presence = self._presence(presence)
         if presence is state.presence:
             return decisions
+        freed = self._change_presence(state, presence, now)
+        for entry in freed:
+            decisions.append(self._place(entry, now, requeue=True))
+        decisions += self._recheck_holds(now)
+        decisions += self._serve_agent(state, now)
+        return decisions
+
+    def _change_presence(
+        self, state: AgentState, presence: Presence, now: datetime
+    ) -> list[_Entry]:
+        """Set the presence; hand back what the agent may no longer hold."""
         self._close_presence(state, now)
         state.presence = presence
         freed: list[_Entry] = []
@@ -351,7 +367,7 @@ class Dispatcher:
             state.idle_since = None
             for item_id in list(state.holdings):
                 entry = self._entries.get(item_id)
-                if entry is None or entry.agent_id != agent_id:
+                if entry is None or entry.agent_id != state.id:
                     continue
                 if entry.state == "offered" or (
                     presence is Presence.OFFLINE
@@ -363,10 +379,7 @@ class Dispatcher:
         elif not state.holdings:
             state.idle_since = now
         self._reindex(state, now)
-        for entry in freed:
-            decisions.append(self._place(entry, now, requeue=True))
-        decisions += self._serve_agent(state, now)
-        return decisions
+        return freed
 
     def remove_agent(self, agent_id: str, *, now: datetime | None = None) -> list[Decision]:
         """Take the agent offline (see :meth:`set_presence`) and forget them.
@@ -486,6 +499,8 @@ class Dispatcher:
         entry = _Entry(item, queue, next(self._seq))
         self._entries[item.id] = entry
         decisions.append(self._place(entry, now, requeue=True))
+        if self._held:
+            decisions += self._recheck_holds(now)
         return decisions
 
     def accept(self, item_id: str, *, now: datetime | None = None) -> list[Decision]:
@@ -499,6 +514,8 @@ class Dispatcher:
                 "dispatcher", [FieldError("item_id", item_id, f"is {entry.state}, not offered")]
             )
         self._assign(entry, now)
+        if self._held:
+            decisions += self._recheck_holds(now)
         return decisions
 
     def reject(self, item_id: str, *, now: datetime | None = None) -> list[Decision]:
@@ -588,6 +605,8 @@ class Dispatcher:
         self._assign(entry, now)
         manual = Reasons(eligible=(agent_id,), complete=True, note="assigned by hand")
         decisions.append(Decision(item.id, queue.name, "manual", now, agent_id, manual))
+        if self._held:
+            decisions += self._recheck_holds(now)
         return decisions
 
     def advance(self, now: datetime | None = None) -> list[Decision]:
@@ -644,13 +663,14 @@ class Dispatcher:
     def _timer(
         self, at: datetime, kind: str, item_id: str, token: int, *, agent: str = ""
     ) -> None:
-        heapq.heappush(self._timers, (at, next(self._seq), kind, item_id, token, agent))
+        order = 0 if kind == "wrapup" else 1
+        heapq.heappush(self._timers, (at, order, next(self._seq), kind, item_id, token, agent))
 
     def _run_timers(self, now: datetime) -> list[Decision]:
         decisions: list[Decision] = []
         timers = self._timers
         while timers and timers[0][0] <= now:
-            at, _, kind, key, token, agent = heapq.heappop(timers)
+            at, _, _, kind, key, token, agent = heapq.heappop(timers)
             if kind == "wrapup":
                 self._wrap_up_over(agent, key, at, decisions)
                 continue
@@ -830,19 +850,18 @@ class Dispatcher:
             else:
                 removed[wanted] = "not an agent of this queue"
             hold = preference.hold_until(ask)
-            if (
-                hold is not None
-                and now < hold
-                and state is not None
-                and state.presence is not Presence.OFFLINE
-            ):
+            if hold is not None and now < hold and self._could_take_later(queue, state, ask):
                 entry.hold_until = hold
+                entry.held_for = wanted
+                self._held.add(entry.item.id)
                 entry.token += 1
                 self._timer(hold, "wait", entry.item.id, entry.token)
                 notes.append(f"{preference.name}: waiting for {wanted} until {hold.isoformat()}")
                 return self._wait(entry, ask, now, notes, removed, complete=False)
             notes.append(f"{preference.name}: {wanted} cannot take it; falling back")
         entry.hold_until = None
+        entry.held_for = None
+        self._held.discard(entry.item.id)
         if self._explain:
             ranked = self._scan(queue, ask, now, removed, every_agent=True)
         elif policy.indexable:
@@ -871,6 +890,32 @@ class Dispatcher:
         return f"no available agent of queue {ask.queue!r} with room for {ask.channel}" + (
             f" and {needs}" if needs else ""
         )
+
+    def _could_take_later(self, queue: Queue, state: AgentState | None, ask: Ask) -> bool:
+        """Whether holding work for ``state`` can end in an offer to them: only
+        their presence (busy, away) or their load stands in the way."""
+        if state is None or state.presence is Presence.OFFLINE:
+            return False
+        if not queue.admits(state.id) or state.id in ask.declined:
+            return False
+        if not (state.agent.serves(ask.channel) and state.profile.serves(ask.channel)):
+            return False
+        skills = state.agent.skills
+        return all(skills.get(s, 0) >= level for s, level in ask.skills.items())
+
+    def _recheck_holds(self, now: datetime) -> list[Decision]:
+        """Route again items held for an agent who is no longer the one to wait
+        for (gone offline, or no longer the customer's latest handler)."""
+        decisions: list[Decision] = []
+        for item_id in sorted(self._held, key=lambda i: self._entries[i].seq):
+            entry = self._entries[item_id]
+            ask, queue, _ = self._ask(entry, now)
+            wanted = self._wanted(queue, ask, entry)
+            if wanted != entry.held_for or not self._could_take_later(
+                queue, self._agents.get(wanted or ""), ask
+            ):
+                decisions.append(self._place(entry, now, requeue=False))
+        return decisions
 
     def _pool(self, queue: Queue, ask: Ask) -> list[tuple[Any, ...]]:
         """The smallest pool holding every agent who could take ``ask``."""
@@ -1038,6 +1083,7 @@ class Dispatcher:
         entry.agent_id = None
 
     def _dequeue(self, entry: _Entry) -> None:
+        self._held.discard(entry.item.id)
         queue = self._waiting[entry.queue.name]
         row = (entry.order_key, entry.item.id)
         at = bisect.bisect_left(queue, row)
@@ -1066,17 +1112,9 @@ class Dispatcher:
             return self._decline(entry, now)
         entry.declined.add(state.id)
         self._take_back(entry, state, now)
-        self._close_presence(state, now)
-        state.presence = self._on_timeout
-        state.idle_since = None
-        returned = [entry]
-        for item_id in list(state.holdings):
-            other = self._entries.get(item_id)
-            if other is not None and other.agent_id == state.id and other.state == "offered":
-                self._take_back(other, state, now)
-                returned.append(other)
-        self._reindex(state, now)
-        return [self._place(e, now, requeue=True) for e in returned]
+        returned = [entry, *self._change_presence(state, self._on_timeout, now)]
+        decisions = [self._place(e, now, requeue=True) for e in returned]
+        return decisions + self._recheck_holds(now)
 
     def _became_free(self, state: AgentState, now: datetime) -> None:
         if state.presence is Presence.AVAILABLE and not state.live(now):
