@@ -141,15 +141,10 @@ class AgentState:
             counts[h.channel] = counts.get(h.channel, 0) + 1
         return counts
 
-    def refusal(self, channel: str, now: datetime) -> str | None:
-        """Why one more ``channel`` item does not fit, or ``None``.
-
-        Counts are kept as holdings come and go, so the usual answer costs a
-        few comparisons; the profile's full check runs only to word a refusal
-        (or when a wrap-up has lapsed but not yet been released)."""
+    def _totals_admit(self, channel: str) -> bool:
         profile = self.profile
         spec = profile.channels.get(channel)
-        if (
+        return not (
             spec is None
             or self._exclusive
             or (spec.exclusive and self._holdings)
@@ -159,32 +154,26 @@ class AgentState:
                 if not self._fine
                 else self._used + spec.units > profile.capacity
             )
-        ):
-            return self.profile.refusal(self._holdings.values(), channel, now=now)
-        return None
+        )
+
+    def refusal(self, channel: str, now: datetime) -> str | None:
+        """Why one more ``channel`` item does not fit, or ``None``.
+
+        Counts are kept as holdings come and go, so the usual answer costs a
+        few comparisons; the profile's full check runs only to word a refusal
+        (or when a wrap-up has lapsed but not yet been released)."""
+        if self._totals_admit(channel):
+            return None
+        return self.profile.refusal(self._holdings.values(), channel, now=now)
 
     def fits(self, channel: str, now: datetime) -> bool:
         """Whether one more ``channel`` item fits: :meth:`refusal` without the words."""
-        profile = self.profile
-        spec = profile.channels.get(channel)
-        if spec is None:
-            return False
-        if (
-            self._exclusive
-            or (spec.exclusive and self._holdings)
-            or (spec.limit is not None and self._counts.get(channel, 0) >= spec.limit)
-            or (
-                self._scaled + profile.scaled_units(channel) > self._capacity  # type: ignore[operator]
-                if not self._fine
-                else self._used + spec.units > profile.capacity
-            )
-        ):
-            # Only a wrap-up that has lapsed since can make the totals pessimistic.
-            return (
-                bool(self._wrapping)
-                and profile.refusal(self._holdings.values(), channel, now=now) is None
-            )
-        return True
+        if self._totals_admit(channel):
+            return True
+        # Only a wrap-up that has lapsed since can make the totals pessimistic.
+        return bool(self._wrapping) and (
+            self.profile.refusal(self._holdings.values(), channel, now=now) is None
+        )
 
     def held_load(self) -> Fraction:
         """Share of capacity the held work uses, wrap-ups included, 0 to 1."""
