@@ -855,7 +855,12 @@ class Dispatcher:
                 entry.held_for = wanted
                 self._held.add(entry.item.id)
                 entry.token += 1
-                self._timer(hold, "wait", entry.item.id, entry.token)
+                # Wake at the hold's end, or sooner if the next overflow step
+                # begins first (it may change who can take the item).
+                step = entry.queue.steps[index]
+                boundary = None if step.until is None else entry.item.created_at + step.until
+                wake = hold if boundary is None else min(hold, boundary)
+                self._timer(wake, "wait", entry.item.id, entry.token)
                 notes.append(f"{preference.name}: waiting for {wanted} until {hold.isoformat()}")
                 return self._wait(entry, ask, now, notes, removed, complete=False)
             notes.append(f"{preference.name}: {wanted} cannot take it; falling back")
