@@ -696,15 +696,18 @@ def report(
             _join([_us(r.main.cost_us(cpu=False)) for r in runs]),
         ),
     ]
-    for r in runs[1:]:
+    for n, r in enumerate(runs[1:]):
         ratio = r.main.cost_us() / small.main.cost_us()
         ratio_wall = r.main.cost_us(cpu=False) / small.main.cost_us(cpu=False)
+        # The target is set for the middle size (2,000 agents against 200); the
+        # largest size is shown for how the cost keeps growing.
+        targeted = n == 0
         main_rows.append(
             Row(
                 f"cost at {r.agents:,} / at {small.agents:,} agents, CPU (wall)",
                 f"{ratio:.2f} x ({ratio_wall:.2f} x)",
-                f"<= {TARGET_SCALE_RATIO:g} x",
-                verdict(ratio <= TARGET_SCALE_RATIO),
+                f"<= {TARGET_SCALE_RATIO:g} x" if targeted else "",
+                verdict(ratio <= TARGET_SCALE_RATIO) if targeted else "",
             )
         )
     main_rows += [
