@@ -29,12 +29,13 @@ times it makes the same decisions, so a day can be replayed.
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import attrs
 
@@ -197,6 +198,24 @@ class _Entry:
         )
 
 
+_Method = TypeVar("_Method", bound=Callable[..., list["Decision"]])
+
+
+def _settles(method: _Method) -> _Method:
+    """After a public call, route again the items whose sticky hold no longer
+    holds (their agent went away, or is no longer the customer's latest
+    handler), whatever inside the call changed that."""
+
+    @functools.wraps(method)
+    def settled(self: Dispatcher, *args: Any, **kwargs: Any) -> list[Decision]:
+        decisions = method(self, *args, **kwargs)
+        if self._held and self._now is not None:
+            decisions += self._settle(self._now)
+        return decisions
+
+    return settled  # type: ignore[return-value]
+
+
 def _aware(now: object, field: str = "now") -> datetime:
     if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
         raise InvalidInput(
@@ -289,6 +308,7 @@ class Dispatcher:
 
     # -- agents ----------------------------------------------------------------
 
+    @_settles
     def add_agent(
         self,
         agent: Agent,
@@ -333,6 +353,7 @@ class Dispatcher:
         decisions += self._serve_agent(state, now)
         return decisions
 
+    @_settles
     def set_presence(
         self, agent_id: str, presence: Presence | str, *, now: datetime | None = None
     ) -> list[Decision]:
@@ -352,7 +373,6 @@ class Dispatcher:
         freed = self._change_presence(state, presence, now)
         for entry in freed:
             decisions.append(self._place(entry, now, requeue=True))
-        decisions += self._recheck_holds(now)
         decisions += self._serve_agent(state, now)
         return decisions
 
@@ -381,6 +401,7 @@ class Dispatcher:
         self._reindex(state, now)
         return freed
 
+    @_settles
     def remove_agent(self, agent_id: str, *, now: datetime | None = None) -> list[Decision]:
         """Take the agent offline (see :meth:`set_presence`) and forget them.
         Refused while they still hold work."""
@@ -461,6 +482,7 @@ class Dispatcher:
             taught += 1
         return taught
 
+    @_settles
     def flush_activity(self, *, now: datetime | None = None) -> list[Decision]:
         """Report every agent's presence so far as a
         :class:`~omnicontext.workload.PresenceSpan` ending at ``now`` (each
@@ -475,6 +497,7 @@ class Dispatcher:
 
     # -- work ------------------------------------------------------------------
 
+    @_settles
     def submit(self, item: WorkItem, *, now: datetime | None = None) -> list[Decision]:
         """Queue ``item`` and route it at once if an agent can take it. Its age
         counts from ``item.created_at``, which may be earlier than ``now``.
@@ -499,10 +522,9 @@ class Dispatcher:
         entry = _Entry(item, queue, next(self._seq))
         self._entries[item.id] = entry
         decisions.append(self._place(entry, now, requeue=True))
-        if self._held:
-            decisions += self._recheck_holds(now)
         return decisions
 
+    @_settles
     def accept(self, item_id: str, *, now: datetime | None = None) -> list[Decision]:
         """The agent accepted the offer of ``item_id``: the work is now theirs.
         Returns the decisions that fell due before ``now`` (timeouts, overflow)."""
@@ -514,10 +536,9 @@ class Dispatcher:
                 "dispatcher", [FieldError("item_id", item_id, f"is {entry.state}, not offered")]
             )
         self._assign(entry, now)
-        if self._held:
-            decisions += self._recheck_holds(now)
         return decisions
 
+    @_settles
     def reject(self, item_id: str, *, now: datetime | None = None) -> list[Decision]:
         """The agent declined ``item_id``: it goes back to the queue keeping its
         original age, and is not offered to that agent again."""
@@ -530,6 +551,7 @@ class Dispatcher:
             )
         return decisions + self._decline(entry, now)
 
+    @_settles
     def complete(
         self, item_id: str, *, now: datetime | None = None, wrap_up: timedelta | None = None
     ) -> list[Decision]:
@@ -577,6 +599,7 @@ class Dispatcher:
         decisions += self._serve_agent(state, now)
         return decisions
 
+    @_settles
     def assign(
         self, item: WorkItem, agent_id: str, *, now: datetime | None = None
     ) -> list[Decision]:
@@ -605,10 +628,9 @@ class Dispatcher:
         self._assign(entry, now)
         manual = Reasons(eligible=(agent_id,), complete=True, note="assigned by hand")
         decisions.append(Decision(item.id, queue.name, "manual", now, agent_id, manual))
-        if self._held:
-            decisions += self._recheck_holds(now)
         return decisions
 
+    @_settles
     def advance(self, now: datetime | None = None) -> list[Decision]:
         """Let time pass to ``now``: offers time out, wrap-ups end, items
         reach their next overflow step. Returns the decisions made."""
@@ -908,6 +930,15 @@ class Dispatcher:
         skills = state.agent.skills
         return all(skills.get(s, 0) >= level for s, level in ask.skills.items())
 
+    def _settle(self, now: datetime) -> list[Decision]:
+        decisions: list[Decision] = []
+        while self._held:
+            more = self._recheck_holds(now)
+            decisions += more
+            if not any(d.offered for d in more):
+                break
+        return decisions
+
     def _recheck_holds(self, now: datetime) -> list[Decision]:
         """Route again items held for an agent who is no longer the one to wait
         for (gone offline, or no longer the customer's latest handler)."""
@@ -1118,8 +1149,7 @@ class Dispatcher:
         entry.declined.add(state.id)
         self._take_back(entry, state, now)
         returned = [entry, *self._change_presence(state, self._on_timeout, now)]
-        decisions = [self._place(e, now, requeue=True) for e in returned]
-        return decisions + self._recheck_holds(now)
+        return [self._place(e, now, requeue=True) for e in returned]
 
     def _became_free(self, state: AgentState, now: datetime) -> None:
         if state.presence is Presence.AVAILABLE and not state.live(now):
