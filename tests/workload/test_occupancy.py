@@ -24,6 +24,8 @@ from omnicontext.workload.occupancy import (
     measure_occupancy,
 )
 
+from .spans import presence_spans, work_spans
+
 PROFILE = CapacityProfile.default()
 MINUTE = 60
 
@@ -221,38 +223,21 @@ AGENTS = ("ana", "ben", "cy")
 CHANNELS = ("phone", "chat", "email", "whatsapp")
 
 
-@st.composite
-def work_spans(draw: st.DrawFn) -> WorkSpan:
-    channel = draw(st.sampled_from(CHANNELS))
-    start = draw(st.integers(0, 300))
-    length = draw(st.integers(0, 90))
-    wrap = draw(st.one_of(st.none(), st.integers(0, 10)))
-    spec = PROFILE.spec(channel)
-    return WorkSpan(
-        agent_id=draw(st.sampled_from(AGENTS)),
-        item_id=f"it{draw(st.integers(0, 999))}",
-        channel=channel,
-        start=minutes(start),
-        end=minutes(start + length),
-        units=spec.units,
-        exclusive=spec.exclusive,
-        wrap_up_end=None if wrap is None else minutes(start + length + wrap),
-    )
-
-
-@st.composite
-def presence_spans(draw: st.DrawFn) -> PresenceSpan:
-    start = draw(st.integers(-30, 330))
-    return PresenceSpan(
-        agent_id=draw(st.sampled_from(AGENTS)),
-        presence=draw(st.sampled_from(["available", "busy", "away", "offline"])),
-        start=minutes(start),
-        end=minutes(start + draw(st.integers(0, 120))),
-    )
-
-
-WORK = st.lists(work_spans(), max_size=25)
-PRESENCE = st.one_of(st.none(), st.lists(presence_spans(), max_size=12))
+WORK = st.lists(
+    work_spans(
+        agents=AGENTS,
+        channels=CHANNELS,
+        last_start=300,
+        longest=90,
+        longest_wrap_up=10,
+        items=1000,
+    ),
+    max_size=25,
+)
+PRESENCE = st.one_of(
+    st.none(),
+    st.lists(presence_spans(agents=AGENTS, first_start=-30, last_start=330), max_size=12),
+)
 WINDOW = st.tuples(st.integers(-20, 320), st.integers(1, 400))
 
 

@@ -26,6 +26,8 @@ from omnicontext.workload.activity import PresenceSpan, WorkSpan, spans_from_int
 from omnicontext.workload.occupancy import measure_occupancy
 from omnicontext.workload.overload import AlertKind, OverloadAlert, OverloadRules, detect_overload
 
+from .spans import presence_spans, work_spans
+
 PROFILE = CapacityProfile.default()
 ONLY_LIMITS = OverloadRules(sustained_load=None, max_stretch=None)
 """Rules with the sustained-load and no-break checks off."""
@@ -320,38 +322,20 @@ AGENTS = ("ana", "ben")
 CHANNELS = ("phone", "chat", "email")
 
 
-@st.composite
-def work_spans(draw: st.DrawFn) -> WorkSpan:
-    channel = draw(st.sampled_from(CHANNELS))
-    start = draw(st.integers(0, 240))
-    length = draw(st.integers(0, 80))
-    wrap = draw(st.one_of(st.none(), st.integers(0, 5)))
-    spec = PROFILE.spec(channel)
-    return WorkSpan(
-        agent_id=draw(st.sampled_from(AGENTS)),
-        item_id=f"it{draw(st.integers(0, 99))}",
-        channel=channel,
-        start=minutes(start),
-        end=minutes(start + length),
-        units=spec.units,
-        exclusive=spec.exclusive,
-        wrap_up_end=None if wrap is None else minutes(start + length + wrap),
-    )
-
-
-@st.composite
-def presence_spans(draw: st.DrawFn) -> PresenceSpan:
-    start = draw(st.integers(0, 300))
-    return PresenceSpan(
-        agent_id=draw(st.sampled_from(AGENTS)),
-        presence=draw(st.sampled_from(["available", "busy", "away", "offline"])),
-        start=minutes(start),
-        end=minutes(start + draw(st.integers(0, 120))),
-    )
-
-
-WORK = st.lists(work_spans(), max_size=30)
-PRESENCE = st.one_of(st.none(), st.lists(presence_spans(), max_size=10))
+WORK = st.lists(
+    work_spans(
+        agents=AGENTS,
+        channels=CHANNELS,
+        last_start=240,
+        longest=80,
+        longest_wrap_up=5,
+        items=100,
+    ),
+    max_size=30,
+)
+PRESENCE = st.one_of(
+    st.none(), st.lists(presence_spans(agents=AGENTS, first_start=0, last_start=300), max_size=10)
+)
 RULES = st.builds(
     OverloadRules,
     sustained_load=st.sampled_from([None, "1/2", "3/4", "9/10", 1]),
