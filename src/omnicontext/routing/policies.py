@@ -301,6 +301,7 @@ class LongestIdle:
 
     def agent_key(self, agent: AgentState) -> Any:
         """Depends on the agent only: see :class:`Ranker`."""
+        # The labels order the two groups too: "idle since" < "working, ...".
         if agent.idle_since is not None:
             return ("idle since", agent.idle_since)
         last = agent.last_assigned_at
