@@ -1,0 +1,74 @@
+"""Support KPIs: CSAT, NPS, first response, resolution and channel effectiveness.
+
+Every metric is a function of interactions (and, for business time, a
+calendar): :func:`compute` reads any iterable of them in one pass, in any
+order; :class:`KpiAggregator` takes them one at a time for a live dashboard
+and gives the same numbers. See the KPI guide for each definition.
+"""
+
+from omnicontext.kpi.engine import (
+    DIMENSIONS,
+    BusinessClock,
+    CaseLookup,
+    KpiAggregator,
+    KpiReport,
+    compute,
+)
+from omnicontext.kpi.results import (
+    METRICS,
+    Better,
+    Count,
+    Durations,
+    MetricInfo,
+    Nps,
+    Rate,
+    Resolution,
+    Result,
+    percentile,
+)
+from omnicontext.kpi.rules import FcrRule, KpiRules, RepeatContactRule, SlaPolicy, SlaTarget
+from omnicontext.kpi.scorecard import (
+    RootCause,
+    Scorecard,
+    Tile,
+    format_duration,
+    format_value,
+    root_causes,
+    scorecard,
+)
+from omnicontext.kpi.targets import Status, Targets, Threshold, statistic_of
+
+__all__ = [
+    "DIMENSIONS",
+    "METRICS",
+    "Better",
+    "BusinessClock",
+    "CaseLookup",
+    "Count",
+    "Durations",
+    "FcrRule",
+    "KpiAggregator",
+    "KpiReport",
+    "KpiRules",
+    "MetricInfo",
+    "Nps",
+    "Rate",
+    "RepeatContactRule",
+    "Resolution",
+    "Result",
+    "RootCause",
+    "Scorecard",
+    "SlaPolicy",
+    "SlaTarget",
+    "Status",
+    "Targets",
+    "Threshold",
+    "Tile",
+    "compute",
+    "format_duration",
+    "format_value",
+    "percentile",
+    "root_causes",
+    "scorecard",
+    "statistic_of",
+]
