@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -565,3 +566,23 @@ def test_a_store_scan_gives_the_same_numbers(store_class: Any) -> None:
     )
     assert scanned.to_dict() == direct.to_dict()
     assert scanned.breakdowns["tag"]["billing"]["reopen_rate"].value == 100.0
+
+
+def test_a_call_across_a_clock_change_counts_real_seconds() -> None:
+    """Regression: times in one ZoneInfo zone subtract as wall-clock times, so a
+    call over London's spring-forward hour counted an hour too much."""
+    london = ZoneInfo("Europe/London")
+    night = Call(
+        id="n",
+        occurred_at=datetime(2026, 3, 29, 0, 50, tzinfo=london),
+        channel="phone",
+        customer_id="c",
+        actor="customer",
+        direction="inbound",
+        agent_id="ana",
+        answered_at=datetime(2026, 3, 29, 0, 59, tzinfo=london),
+        ended_at=datetime(2026, 3, 29, 2, 1, tzinfo=london),  # 02:01 BST = 01:01 GMT
+    )
+    assert night.talk_seconds == 120
+    assert night.wait_seconds == 540
+    assert compute([night]).overall["aht"].mean == 120

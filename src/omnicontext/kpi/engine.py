@@ -488,9 +488,9 @@ class KpiAggregator:
                 case.responses.append((at, agent))
         handle = None
         if answered is not None and interaction.ended_at is not None:
-            handle = (
-                interaction.ended_at - answered
-            ).total_seconds() + interaction.wrap_up_seconds
+            # Timestamps: aware times in one ZoneInfo zone subtract as wall clocks.
+            talk = interaction.ended_at.timestamp() - answered.timestamp()
+            handle = talk + interaction.wrap_up_seconds
         live = within = abandoned = 0
         if interaction.direction == "inbound":
             if answered is not None:

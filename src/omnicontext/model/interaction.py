@@ -176,14 +176,16 @@ class Call(InteractionBase):
     def wait_seconds(self) -> float | None:
         """Seconds from reaching the queue to being answered (or ended, if abandoned)."""
         end = self.answered_at or self.ended_at
-        return None if end is None else (end - self.occurred_at).total_seconds()
+        # Timestamps, not datetime subtraction: two times in the same ZoneInfo
+        # zone subtract as wall-clock times, wrong across a clock change.
+        return None if end is None else end.timestamp() - self.occurred_at.timestamp()
 
     @property
     def talk_seconds(self) -> float | None:
         """Seconds from answer to end, or ``None`` when not answered or not ended."""
         if self.answered_at is None or self.ended_at is None:
             return None
-        return (self.ended_at - self.answered_at).total_seconds()
+        return self.ended_at.timestamp() - self.answered_at.timestamp()
 
 
 class Note(InteractionBase):
