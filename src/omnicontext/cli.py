@@ -1,4 +1,5 @@
-"""The ``omnicontext`` command: import interchange files, see the demo, print the schema.
+"""The ``omnicontext`` command: import interchange files, measure KPIs, see the demo,
+print the schema.
 
 Every command returns an exit code instead of exiting, so :func:`main` can be
 called from Python (and from tests) as well as from the shell:
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import os
 import re
@@ -24,7 +26,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -53,11 +55,19 @@ from omnicontext.model import (
     current_channels,
     interaction_json_schema,
 )
-from omnicontext.storage import ImportReport, RejectedLine, Store, import_jsonl, open_store
+from omnicontext.storage import (
+    ImportReport,
+    RejectedLine,
+    Store,
+    import_jsonl,
+    open_store,
+    read_jsonl,
+)
 from omnicontext.storage.importer import DEFAULT_BATCH_SIZE
 
 if TYPE_CHECKING:
     from omnicontext._demo.scenario import Arrival, Step, Story
+    from omnicontext.kpi import BusinessClock, KpiReport, KpiRules
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "main"]
 
@@ -110,6 +120,16 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+    return value
+
+
 def _channel_profile(text: str) -> ChannelProfile:
     name, sep, mode = text.partition(":")
     if sep and mode not in ("live", "async"):
@@ -139,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
             "examples:\n"
             "  omnicontext demo\n"
             "  omnicontext import history.jsonl --store sqlite:///support.db\n"
+            "  omnicontext kpi history.jsonl --targets targets.toml\n"
             "  omnicontext schema > interaction.schema.json\n\n"
             "exit codes: 0 done, 1 some lines rejected, 2 nothing done (usage error,\n"
             "unreadable file, store failure), 130 interrupted"
@@ -230,6 +251,88 @@ def _parser() -> argparse.ArgumentParser:
         help="write the SQLite database at PATH (a new file) and keep it",
     )
 
+    kpi = commands.add_parser(
+        "kpi",
+        help="compute support KPIs and the scorecard from interactions",
+        description=(
+            "Compute CSAT, NPS, first response and resolution times, FCR, reopens, handle "
+            "time, service level, abandonment, SLA compliance, channel switches and repeat "
+            "contacts from a JSON Lines file of interactions or a store, overall and by "
+            "channel, judged against targets."
+        ),
+        epilog=(
+            "examples:\n"
+            "  omnicontext kpi history.jsonl\n"
+            "  omnicontext kpi history.jsonl --targets targets.toml --calendar hours.toml\n"
+            "  omnicontext kpi sqlite:///support.db --by agent --format json\n"
+            "  omnicontext kpi history.jsonl --format html --by day --time-zone Europe/London "
+            "--output scorecard.html\n\n"
+            "exit codes: 0 done, 1 some lines rejected (the others were counted),\n"
+            "2 nothing done (usage error, unreadable file, store failure)"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    kpi.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="a .jsonl file of interactions, or a store URL such as sqlite:///support.db",
+    )
+    kpi.add_argument(
+        "--calendar",
+        metavar="FILE",
+        help="business hours and holidays (TOML or JSON): case durations in business time",
+    )
+    kpi.add_argument(
+        "--targets",
+        metavar="FILE",
+        help="targets and SLAs (TOML or JSON); default: the built-in starting targets",
+    )
+    kpi.add_argument(
+        "--format",
+        choices=("table", "json", "html"),
+        default="table",
+        help="output format (default: %(default)s)",
+    )
+    kpi.add_argument(
+        "--by",
+        choices=("channel", "agent", "tag", "day", "week"),
+        action="append",
+        default=[],
+        help="a breakdown besides channel (repeatable); day and week need a time zone",
+    )
+    kpi.add_argument(
+        "--time-zone",
+        metavar="ZONE",
+        help="IANA zone for day and week breakdowns (default: the calendar's)",
+    )
+    kpi.add_argument(
+        "--service-level",
+        metavar="SECONDS",
+        type=_non_negative_float,
+        default=20.0,
+        help="answered within this many seconds meets the service level (default: 20)",
+    )
+    kpi.add_argument(
+        "--cases",
+        metavar="FILE",
+        help="a .jsonl file of case documents, for tags and priorities (a store has its own)",
+    )
+    kpi.add_argument(
+        "--channel",
+        metavar="NAME[:live|:async]",
+        type=_channel_profile,
+        action="append",
+        default=[],
+        dest="channels",
+        help="register a custom channel (repeatable); asynchronous unless :live",
+    )
+    kpi.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    kpi.add_argument(
+        "--color",
+        action="store_true",
+        help="colour the table's statuses (they are also shown as symbols)",
+    )
+
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of one interaction",
@@ -267,6 +370,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _import(args)
         if command == "demo":
             return _demo(args)
+        if command == "kpi":
+            return _kpi(args)
         return _schema(args)
     except _UsageError as exc:
         print(f"{_PROG} {command}: error: {exc}", file=sys.stderr)
@@ -372,11 +477,11 @@ def _registry(profiles: list[ChannelProfile]) -> ChannelRegistry | None:
     return current_channels().with_channels(*profiles)
 
 
-def _open_input(path: str) -> io.BufferedReader:
+def _open_input(path: str, what: str = "FILE") -> io.BufferedReader:
     try:
         return open(path, "rb")
     except OSError as exc:
-        raise _UsageError(f"cannot read FILE={path!r}: {exc.strerror or exc}") from None
+        raise _UsageError(f"cannot read {what}={path!r}: {exc.strerror or exc}") from None
 
 
 def _region(text: str) -> str:
@@ -455,6 +560,143 @@ def _print_rejections(path: str, report: ImportReport) -> None:
             "hint: register your own channels with --channel NAME (or NAME:live)",
             file=sys.stderr,
         )
+
+
+# -- kpi ----------------------------------------------------------------------
+
+
+def _kpi(args: argparse.Namespace) -> int:
+    from omnicontext.kpi import KpiRules, Targets, compute, scorecard
+    from omnicontext.kpi.calendar import BusinessCalendar
+
+    source: str = args.source
+    by = ["channel", *(d for d in args.by if d != "channel")]
+    try:
+        calendar = BusinessCalendar.from_file(args.calendar) if args.calendar else None
+        targets = Targets.from_file(args.targets) if args.targets else Targets.default()
+    except InvalidInput as exc:
+        which = "--calendar" if args.calendar and "calendar" in exc.subject else "--targets"
+        raise _UsageError(f"{which}: {exc}") from None
+    channels = _registry(args.channels)
+    rules = KpiRules(service_level_seconds=args.service_level, sla=targets.sla)
+    cases = _read_cases(args.cases, channels) if args.cases else None
+    rejected: list[tuple[int, InvalidInput]] = []
+    try:
+        if "://" in source:
+            if cases is not None:
+                raise _UsageError("--cases applies to a file SOURCE; a store has its own cases")
+            report = _kpi_from_store(source, rules, calendar, by, args.time_zone, channels)
+        else:
+            with _open_input(source, "SOURCE") as handle:
+                report = compute(
+                    _valid_lines(read_jsonl(handle, channels=channels), rejected),
+                    rules=rules,
+                    calendar=calendar,
+                    by=by,
+                    time_zone=args.time_zone,
+                    cases=cases,
+                    channels=channels,
+                )
+    except InvalidInput as exc:
+        raise _UsageError(str(exc)) from None
+    except OSError as exc:
+        raise _UsageError(f"cannot read SOURCE={source!r}: {exc.strerror or exc}") from None
+    for line, error in rejected[:MAX_PRINTED_REJECTIONS]:
+        print(f"{source}:{line}: {_describe(error.errors)}", file=sys.stderr)
+    if len(rejected) > MAX_PRINTED_REJECTIONS:
+        print(
+            f"... and {len(rejected) - MAX_PRINTED_REJECTIONS} more rejected lines",
+            file=sys.stderr,
+        )
+    card = scorecard(report, targets)
+    if args.format == "json":
+        data = report.to_dict()
+        data["scorecard"] = card.to_dict()
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+    elif args.format == "html":
+        try:
+            text = card.to_html()
+        except OmnicontextError as exc:
+            raise _UsageError(str(exc)) from None
+    else:
+        text = card.to_table(color=args.color, breakdowns=by)
+    _write_output(text, args.output)
+    return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def _valid_lines(
+    lines: Iterable[tuple[int, Interaction | InvalidInput]],
+    rejected: list[tuple[int, InvalidInput]],
+) -> Iterator[Interaction]:
+    for number, item in lines:
+        if isinstance(item, InvalidInput):
+            rejected.append((number, item))
+        else:
+            yield item
+
+
+def _read_cases(path: str, channels: ChannelRegistry | None) -> dict[str, Case]:
+    found: dict[str, Case] = {}
+    with _open_input(path, "--cases") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                case = Case.model_validate_json(raw)
+            except ValueError as exc:
+                raise _UsageError(f"--cases {path}:{number}: {exc}") from None
+            found[case.id] = case
+    return found
+
+
+def _kpi_from_store(
+    url: str,
+    rules: KpiRules,
+    calendar: BusinessClock | None,
+    by: Sequence[str],
+    time_zone: str | None,
+    channels: ChannelRegistry | None,
+) -> KpiReport:
+    from omnicontext.errors import NotFound
+    from omnicontext.kpi import compute
+
+    try:
+        store = open_store(url)
+    except OmnicontextError as exc:
+        raise _UsageError(f"cannot open SOURCE={url!r}: {exc}") from None
+    with store:
+
+        def case(case_id: str) -> Case | None:
+            try:
+                return store.cases.get(case_id)
+            except NotFound:
+                return None
+
+        try:
+            return compute(
+                itertools.chain.from_iterable(store.interactions.scan()),
+                rules=rules,
+                calendar=calendar,
+                by=by,
+                time_zone=time_zone,
+                cases=case,
+                channels=channels,
+            )
+        except InvalidInput:
+            raise
+        except OmnicontextError as exc:
+            raise _UsageError(f"the store failed: {exc}") from None
+
+
+def _write_output(text: str, output: str | None) -> None:
+    if output is None:
+        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+        print(text.encode(encoding, "replace").decode(encoding))
+        return
+    try:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise _UsageError(f"cannot write --output {output!r}: {exc.strerror or exc}") from None
 
 
 # -- demo ---------------------------------------------------------------------
@@ -682,7 +924,17 @@ class _Demo:
             *self._summary(customer, cases, timeline, zone),
             "",
             *self._routing(zone),
+            "",
+            *self._scorecard(),
         ]
+
+    def _scorecard(self) -> list[str]:
+        """The scenario measured: its KPIs judged against the default targets."""
+        from omnicontext.kpi import compute, scorecard
+
+        report = compute(itertools.chain.from_iterable(self._store.interactions.scan()))
+        card = scorecard(report, title="The scenario's scorecard (default targets)")
+        return card.to_table().splitlines()
 
     def _routing(self, zone: tzinfo) -> list[str]:
         """How the call was routed: to the agent who handled the chat, and why."""
