@@ -536,9 +536,21 @@ def test_demo_routes_the_call_to_the_agent_who_handled_the_chat(
 ) -> None:
     assert main(["demo", "--keep", str(tmp_path / "demo.db")]) == 0
     out = capsys.readouterr().out
-    routing = out[out.index("Routing the call") :]
+    routing = out[out.index("Routing the call") : out.index("The scenario's scorecard")]
     assert "offered to ag_tomas (longest idle alone\n  would pick ag_funmi)" in routing
     assert "sticky: offered to ag_tomas, who last handled this case" in routing
     assert "ag_ola: capacity: busy with phone live work (other-call)" in routing
     assert "ag_sam: skills: cards 0 < 5" in routing
     assert all(len(line) <= 80 for line in routing.splitlines())
+
+
+def test_demo_ends_with_the_scenario_s_scorecard(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    card = out[out.index("The scenario's scorecard") :]
+    assert "1 case, 21 interactions" in card
+    assert re.search(r"\u25cf First response +5 min 41 s", card)
+    assert "\u2716 Service level" in card  # the call waited 42 s
+    assert "\u2716 First contact resolution" in card
+    assert "By channel" in card
+    assert all(len(line) <= 80 for line in card.splitlines())

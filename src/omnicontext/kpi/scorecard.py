@@ -332,10 +332,10 @@ class Scorecard:
                 zone_name, zone = "UTC", UTC
             start, end = report.start.astimezone(zone), report.end.astimezone(zone)
             lines.append(
-                f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone_name}; "
-                f"{_plural(report.cases, 'case')}, "
-                f"{_plural(report.interactions, 'interaction')}; "
-                f"{report.time} time"
+                f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone_name}, {report.time} time"
+            )
+            lines.append(
+                f"{_plural(report.cases, 'case')}, {_plural(report.interactions, 'interaction')}"
             )
         lines.append("")
         label_width = max((len(t.label) for t in self.overall), default=10)
