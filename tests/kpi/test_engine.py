@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -586,3 +587,19 @@ def test_a_call_across_a_clock_change_counts_real_seconds() -> None:
     assert night.talk_seconds == 120
     assert night.wait_seconds == 540
     assert compute([night]).overall["aht"].mean == 120
+
+
+def test_the_collector_is_paused_while_feeding_and_restored_after() -> None:
+    states: list[bool] = []
+
+    def watched() -> Any:
+        for item in feed:
+            states.append(gc.isenabled())
+            yield item
+        raise RuntimeError("the feed broke")
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        KpiAggregator().extend(watched())
+    assert states == [False] * len(feed)
+    assert gc.isenabled()

@@ -22,15 +22,14 @@ canonical order and customer ids are derived from the records they hold.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 import attrs
 
+from omnicontext._gc import collector_paused
 from omnicontext.errors import FieldError, InvalidInput
 from omnicontext.identity.normalize import NormalizeOptions, normalize
 from omnicontext.identity.policy import MergePolicy, strongest_per_key
@@ -275,19 +274,8 @@ def resolve_many(
     and with a million records the collector's repeated scans of the growing
     heap took a third of the time.
     """
-    with _collector_paused():
+    with collector_paused():
         return _resolve_many(records, policy, region, options, normalized, clock)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _resolve_many(

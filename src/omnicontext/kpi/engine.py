@@ -31,15 +31,15 @@ ignored, so replaying a feed changes nothing.
 
 from __future__ import annotations
 
-import bisect
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias, cast
 from zoneinfo import ZoneInfo
 
 import attrs
 
+from omnicontext._gc import collector_paused
 from omnicontext.errors import FieldError, InvalidInput
 from omnicontext.kpi.results import (
     Count,
@@ -70,6 +70,7 @@ DIMENSIONS = ("channel", "agent", "tag", "day", "week")
 """The breakdowns a report can hold besides ``overall``."""
 
 _NO_AGENT = "(none)"
+_OVERALL = ("", "")
 _NO_TAG = "(untagged)"
 
 
@@ -92,20 +93,22 @@ CaseLookup = Callable[[str], Case | None]
 
 
 class _Case:
-    """What one case contributes, kept as plain numbers."""
+    """What one case contributes, kept as plain numbers (lists only once needed)."""
 
     __slots__ = (
         "agent",
+        "agent_at",
         "agent_key",
         "channel",
         "channels",
-        "customer",
         "home",
         "home_channel",
         "home_id",
         "inbound",
         "reopens",
-        "responses",
+        "replies",
+        "resp",
+        "resp_agents",
         "solved",
         "start",
         "start_channel",
@@ -114,24 +117,28 @@ class _Case:
         "surveys",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, at: float, iid: bytes, channel: str) -> None:
+        self.home = at  # the first interaction of any kind, ties by id
+        self.home_id = iid
+        self.home_channel = channel
         self.start = math.inf  # the first inbound customer interaction
-        self.start_id = ""
+        self.start_id = b""
         self.start_channel = ""
         self.start_is_message = False
-        self.home = math.inf  # the first interaction of any kind
-        self.home_id = ""
-        self.home_channel = ""
-        self.customer: str | None = None
-        self.inbound: list[float] = []
-        self.responses: list[tuple[float, str]] = []
-        self.solved: list[float] = []
-        self.reopens: list[float] = []
+        # Times kept per case. Most cases have one of each, so a single value is
+        # held bare and becomes a list at the second (see _push and _items).
+        self.inbound: _Held = None
+        self.resp: _Held = None  # response times ...
+        self.resp_agents: str | list[str] | None = None  # ... and who responded, in step
+        self.replies = 0  # interactions that responded
+        self.solved: _Held = None
+        self.reopens: _Held = None
         self.channel: str | None = None
         self.channels: set[str] | None = None
         self.agent: str | None = None
-        self.agent_key: tuple[float, str] = (-math.inf, "")
-        self.surveys: list[tuple[str, int]] = []
+        self.agent_at = -math.inf
+        self.agent_key = b""
+        self.surveys: list[tuple[str, int]] | None = None
 
     def touch(self, channel: str) -> None:
         if self.channel is None:
@@ -141,9 +148,47 @@ class _Case:
                 self.channels = {self.channel}
             self.channels.add(channel)
 
+    def respond(self, at: float, agent: str) -> None:
+        held = self.resp
+        if held is None:
+            self.resp, self.resp_agents = at, agent
+        elif isinstance(held, list):
+            held.append(at)
+            cast("list[str]", self.resp_agents).append(agent)
+        else:
+            self.resp, self.resp_agents = [held, at], [cast(str, self.resp_agents), agent]
+
+    def arrive(self, at: float, iid: bytes, channel: str, is_message: bool) -> None:
+        self.inbound = _push(self.inbound, at)
+        if at < self.start or (at == self.start and iid < self.start_id):
+            self.start, self.start_id = at, iid
+            self.start_channel = channel
+            self.start_is_message = is_message
+
     @property
     def channel_count(self) -> int:
         return 1 if self.channels is None else len(self.channels)
+
+
+_Held: TypeAlias = float | list[float] | None
+
+
+def _push(held: _Held, at: float) -> float | list[float]:
+    if held is None:
+        return at
+    if isinstance(held, list):
+        held.append(at)
+        return held
+    return [held, at]
+
+
+def _items(held: _Held) -> Sequence[float]:
+    if held is None:
+        return ()
+    return held if isinstance(held, list) else (held,)
+
+
+_KINDS = frozenset({"message", "call", "status", "assignment", "survey", "handoff", "note"})
 
 
 class _CallAcc:
@@ -396,7 +441,8 @@ class KpiAggregator:
         self._cases_lookup = _lookup(cases)
         registry = channels if channels is not None else current_channels()
         self._live = {name for name in registry if registry[name].is_live}
-        self._seen: set[str] = set()
+        self._seen: set[bytes] = set()
+        self._names: dict[str, str] = {}
         self._duplicates = 0
         self._cases: dict[str, _Case] = {}
         self._calls: _Slices = {}
@@ -411,101 +457,140 @@ class KpiAggregator:
         self._wants_tag = "tag" in self._by
         self._wants_period = [d for d in self._by if d in ("day", "week")]
         self._wants_channel = "channel" in self._by
+        self._by_channel_only = self._by == ("channel",)
+        self._repeat_gap = self._rules.repeat_contact.gap.total_seconds()
+        self._repeat_window = self._rules.repeat_contact.window.total_seconds()
+        self._channel_accs: dict[str, list[_CaseAcc]] = {}
 
     # -- feeding ---------------------------------------------------------------
 
     def add(self, interaction: InteractionBase) -> bool:
         """Count one interaction; ``False`` if its id was already counted."""
-        iid = interaction.id
+        # Ids are kept as UTF-8 bytes: 16 bytes less each than the text, and the
+        # same order (UTF-8 sorts as code points do), so ties still go to the
+        # lower id. The cases keep this same object for their tie-breaks.
+        key = interaction.id.encode("utf-8", "surrogatepass")
         seen = self._seen
-        if iid in seen:
+        if key in seen:
             self._duplicates += 1
             return False
-        at = interaction.occurred_at.timestamp()
         kind = getattr(interaction, "type", None)
-        handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
-        if handler is None:
+        if kind not in _KINDS:
             raise InvalidInput(
                 "interaction",
                 [FieldError("type", kind, "not an interaction type the KPIs know")],
             )
-        seen.add(iid)
+        at = interaction.occurred_at.timestamp()
+        seen.add(key)
         if at < self._first:
             self._first = at
         if at > self._last:
             self._last = at
-        handler(self, interaction, at)
+        it: Any = interaction
+        # Channel and agent names repeat across millions of records: keep one
+        # copy of each (decoders make a new string every time).
+        name = self._names.setdefault
+        channel = name(it.channel, it.channel)
+        case: _Case | None = None
+        case_id = it.case_id
+        if case_id is not None:
+            case = self._cases.get(case_id)
+            if case is None:
+                case = self._cases[case_id] = _Case(at, key, channel)
+            elif at < case.home or (at == case.home and key < case.home_id):
+                case.home, case.home_id, case.home_channel = at, key, channel
+        if kind == "message":
+            if case is not None:
+                case.touch(channel)
+                actor = it.actor
+                # The model guarantees a customer's message is inbound and an
+                # agent's outbound.
+                if actor == "customer":
+                    case.arrive(at, key, channel, True)
+                elif actor == "agent":
+                    case.respond(at, name(it.agent_id, it.agent_id))
+                    case.replies += 1
+        elif kind == "call":
+            self._on_call(it, at, key, case, channel)
+        elif case is None:
+            if kind == "survey":
+                score = it.csat
+                self._loose_surveys.append(
+                    (it.channel, at, "csat", score)
+                    if score is not None
+                    else (it.channel, at, "nps", it.nps)
+                )
+        elif kind == "status":
+            status = it.status
+            if status == "solved":
+                case.solved = _push(case.solved, at)
+            elif status == "open" or status == "pending":
+                case.reopens = _push(case.reopens, at)
+        elif kind == "assignment":
+            if at > case.agent_at or (at == case.agent_at and key > case.agent_key):
+                case.agent_at, case.agent_key, case.agent = at, key, name(it.agent_id, it.agent_id)
+        elif kind == "survey":
+            score = it.csat
+            entry = ("csat", score) if score is not None else ("nps", it.nps)
+            if case.surveys is None:
+                case.surveys = [entry]
+            else:
+                case.surveys.append(entry)
+        elif kind == "handoff":
+            case.touch(name(it.from_channel, it.from_channel))
+            case.touch(name(it.to_channel, it.to_channel))
         return True
 
     def extend(self, interactions: Iterable[InteractionBase]) -> int:
-        """Add every interaction; returns how many were new."""
+        """Add every interaction; returns how many were new.
+
+        The cyclic garbage collector is paused while it runs (and restored
+        after, also on error): the engine's records hold no cycles, and the
+        collector rescanning a million of them cost a quarter of the time.
+        """
         add = self.add
-        return sum(add(item) for item in interactions)
+        added = 0
+        with collector_paused():
+            for item in interactions:
+                added += add(item)
+        return added
 
-    def _case(self, interaction: InteractionBase, at: float) -> _Case | None:
-        case_id = interaction.case_id
-        if case_id is None:
-            return None
-        case = self._cases.get(case_id)
-        if case is None:
-            case = self._cases[case_id] = _Case()
-        if (at, interaction.id) < (case.home, case.home_id):
-            case.home, case.home_id, case.home_channel = at, interaction.id, interaction.channel
-        return case
-
-    def _inbound(self, case: _Case, interaction: Any, at: float, is_message: bool) -> None:
-        case.inbound.append(at)
-        if case.customer is None and interaction.customer_id is not None:
-            case.customer = interaction.customer_id
-        if (at, interaction.id) < (case.start, case.start_id):
-            case.start, case.start_id = at, interaction.id
-            case.start_channel = interaction.channel
-            case.start_is_message = is_message
-
-    def _on_message(self, interaction: Any, at: float) -> None:
-        case = self._case(interaction, at)
-        if case is None:
-            return
-        case.touch(interaction.channel)
-        actor = interaction.actor
-        if actor == "customer" and interaction.direction == "inbound":
-            self._inbound(case, interaction, at, True)
-        elif actor == "agent" and interaction.direction == "outbound":
-            case.responses.append((at, interaction.agent_id))
-
-    def _on_call(self, interaction: Any, at: float) -> None:
-        answered = interaction.answered_at
-        agent = interaction.agent_id
-        case = self._case(interaction, at)
+    def _on_call(self, it: Any, at: float, key: bytes, case: _Case | None, channel: str) -> None:
+        answered = it.answered_at
+        agent = it.agent_id
+        if agent is not None:
+            agent = self._names.setdefault(agent, agent)
+        inbound = it.direction == "inbound"
+        answered_at = None if answered is None else answered.timestamp()
         if case is not None:
-            case.touch(interaction.channel)
-            if interaction.direction == "inbound":
-                if interaction.actor == "customer":
-                    self._inbound(case, interaction, at, False)
-                if answered is not None and agent is not None:
-                    case.responses.append((answered.timestamp(), agent))
-            elif interaction.actor == "agent":
-                case.responses.append((at, agent))
+            case.touch(channel)
+            if inbound and it.actor == "customer":
+                case.arrive(at, key, channel, False)
+            if not inbound and it.actor == "agent":
+                case.respond(at, agent)  # placing the call is the response, like a message
+                case.replies += 1
+            elif answered_at is not None and agent is not None:
+                # An agent took the call: the customer's, or one a dialer placed.
+                case.respond(answered_at, agent)
+                case.replies += 1
+        ended = it.ended_at
         handle = None
-        if answered is not None and interaction.ended_at is not None:
+        if answered_at is not None and ended is not None:
             # Timestamps: aware times in one ZoneInfo zone subtract as wall clocks.
-            talk = interaction.ended_at.timestamp() - answered.timestamp()
-            handle = talk + interaction.wrap_up_seconds
+            handle = ended.timestamp() - answered_at + it.wrap_up_seconds
         live = within = abandoned = 0
-        if interaction.direction == "inbound":
-            if answered is not None:
+        if inbound:
+            if answered_at is not None:
                 live = 1
-                within = (answered.timestamp() - at) <= self._threshold
-            elif interaction.ended_at is not None:
-                waited = interaction.ended_at.timestamp() - at
-                if waited >= self._short:
-                    live = abandoned = 1
+                within = (answered_at - at) <= self._threshold
+            elif ended is not None and ended.timestamp() - at >= self._short:
+                live = abandoned = 1
         if handle is None and not live:
             return
-        for key in self._call_keys(interaction, at, agent if answered is not None else None):
-            acc = self._calls.get(key)
+        for slice_key in self._call_keys(it, at, agent if answered_at is not None else None):
+            acc = self._calls.get(slice_key)
             if acc is None:
-                acc = self._calls[key] = _CallAcc()
+                acc = self._calls[slice_key] = _CallAcc()
             if handle is not None:
                 acc.handle.append(handle)
             acc.live += live
@@ -513,7 +598,7 @@ class KpiAggregator:
             acc.abandoned += abandoned
 
     def _call_keys(self, interaction: Any, at: float, agent: str | None) -> list[tuple[str, str]]:
-        keys = [("", "")]
+        keys = [_OVERALL]
         if self._wants_channel:
             keys.append(("channel", interaction.channel))
         if self._wants_agent and agent is not None:
@@ -523,48 +608,6 @@ class KpiAggregator:
         for period in self._wants_period:
             keys.append((period, self._period(period, at)))
         return keys
-
-    def _on_status(self, interaction: Any, at: float) -> None:
-        case = self._case(interaction, at)
-        if case is None:
-            return
-        status = interaction.status
-        if status == "solved":
-            case.solved.append(at)
-        elif status in ("open", "pending"):
-            case.reopens.append(at)
-
-    def _on_assignment(self, interaction: Any, at: float) -> None:
-        case = self._case(interaction, at)
-        if case is None:
-            return
-        key = (at, interaction.id)
-        if key > case.agent_key:
-            case.agent_key, case.agent = key, interaction.agent_id
-
-    def _on_survey(self, interaction: Any, at: float) -> None:
-        kind, score = (
-            ("csat", interaction.csat)
-            if interaction.csat is not None
-            else (
-                "nps",
-                interaction.nps,
-            )
-        )
-        case = self._case(interaction, at)
-        if case is None:
-            self._loose_surveys.append((interaction.channel, at, kind, score))
-        else:
-            case.surveys.append((kind, score))
-
-    def _on_handoff(self, interaction: Any, at: float) -> None:
-        case = self._case(interaction, at)
-        if case is not None:
-            case.touch(interaction.from_channel)
-            case.touch(interaction.to_channel)
-
-    def _on_note(self, interaction: Any, at: float) -> None:
-        self._case(interaction, at)
 
     # -- reading ---------------------------------------------------------------
 
@@ -615,6 +658,7 @@ class KpiAggregator:
             )
         now = as_of.timestamp() if as_of is not None else self._last
         slices: _Slices = {}
+        self._channel_accs = {}
         proactive = 0
         for case_id, case in self._cases.items():
             if case.start == math.inf:
@@ -623,7 +667,7 @@ class KpiAggregator:
         for channel, at, kind, score in self._loose_surveys:
             for key in self._keys(channel, None, None, at):
                 _acc(slices, key).survey(kind, score)
-        overall = _results(slices.get(("", "")), self._calls.get(("", "")), self._threshold)
+        overall = _results(slices.get(_OVERALL), self._calls.get(_OVERALL), self._threshold)
         breakdowns: dict[str, dict[str, Mapping[str, Result]]] = {d: {} for d in self._by}
         for dimension, name in sorted({*slices, *self._calls}):
             if dimension:
@@ -652,7 +696,7 @@ class KpiAggregator:
     def _keys(
         self, channel: str, agent: str | None, case_id: str | None, at: float
     ) -> list[tuple[str, str]]:
-        keys = [("", "")]
+        keys = [_OVERALL]
         if self._wants_channel:
             keys.append(("channel", channel))
         if self._wants_agent:
@@ -664,51 +708,75 @@ class KpiAggregator:
         return keys
 
     def _settle(self, case_id: str, case: _Case, now: float, slices: _Slices) -> None:
-        started = case.start != math.inf
-        at = case.start if started else case.home
+        start = case.start
+        started = start != math.inf
+        # The first response at or after the first contact (ties: the lower agent id).
+        first_at = math.inf
+        first_agent: str | None = None
+        resp = case.resp
+        if started and resp is not None:
+            agents = case.resp_agents
+            pairs = (
+                zip(resp, cast("list[str]", agents), strict=True)
+                if isinstance(resp, list)
+                else ((resp, cast(str, agents)),)
+            )
+            for t, who in pairs:
+                if start <= t and (t < first_at or (t == first_at and who < (first_agent or ""))):
+                    first_at, first_agent = t, who
+        agent = case.agent if case.agent is not None else first_agent
         channel = case.start_channel if started else case.home_channel
-        responses = sorted(case.responses)
-        first_response = None
-        if started:
-            i = bisect.bisect_left(responses, (case.start, ""))
-            if i < len(responses):
-                first_response = responses[i]
-        agent = case.agent
-        if agent is None and first_response is not None:
-            agent = first_response[1]
-        accs = [_acc(slices, key) for key in self._keys(channel, agent, case_id, at)]
-        for kind, score in case.surveys:
-            for acc in accs:
-                acc.survey(kind, score)
+        if self._by_channel_only:
+            # The common case, without building keys: overall and the channel.
+            accs = self._channel_accs.get(channel)
+            if accs is None:
+                accs = self._channel_accs[channel] = [
+                    _acc(slices, _OVERALL),
+                    _acc(slices, ("channel", channel)),
+                ]
+        else:
+            keys = self._keys(channel, agent, case_id, start if started else case.home)
+            accs = [_acc(slices, key) for key in keys]
+        if case.surveys is not None:
+            for kind, score in case.surveys:
+                for acc in accs:
+                    acc.survey(kind, score)
         if not started:
             return
         rules = self._rules
-        start = case.start
-        frt = None if first_response is None else self._span(start, first_response[0])
-        solved = [s for s in case.solved if s >= start]
-        first_solved = min(solved) if solved else None
-        last_solved = max(solved) if solved else None
-        reopened = first_solved is not None and any(r > first_solved for r in case.reopens)
-        fully = last_solved is not None and not any(r > last_solved for r in case.reopens)
+        responded = first_agent is not None
+        frt = self._span(start, first_at) if responded else None
+        first_solved = last_solved = None
+        if case.solved is not None:
+            for t in _items(case.solved):
+                if t >= start:
+                    if first_solved is None or t < first_solved:
+                        first_solved = t
+                    if last_solved is None or t > last_solved:
+                        last_solved = t
+        reopens = _items(case.reopens)
+        reopened = first_solved is not None and any(r > first_solved for r in reopens)
+        fully = last_solved is not None and not any(r > last_solved for r in reopens)
         first_time = None if first_solved is None else self._span(start, first_solved)
         full_time = None if not fully or last_solved is None else self._span(start, last_solved)
         fcr = False
         if first_solved is not None:
             fcr = (
-                1 <= len(responses) <= rules.fcr.max_agent_responses
+                1 <= case.replies <= rules.fcr.max_agent_responses
                 and (rules.fcr.allow_reopen or not reopened)
                 and (not rules.fcr.one_channel or case.channel_count == 1)
             )
         live = within = abandoned = 0
-        if case.start_is_message and channel in self._live:
-            if first_response is not None:
+        if case.start_is_message and case.start_channel in self._live:
+            if responded:
                 live = 1
-                within = first_response[0] - start <= self._threshold
+                within = first_at - start <= self._threshold
             elif now - start > self._threshold:
                 live = abandoned = 1
-        sla = self._sla(case_id, channel, start, frt, first_time, now)
-        repeat = self._repeat(case, responses) if responses else False
-        switched = case.channel_count > 1
+        sla = self._sla(case_id, case.start_channel, start, frt, first_time, now)
+        has_resp = resp is not None
+        repeat = has_resp and self._repeat(case)
+        switched = case.channels is not None and len(case.channels) > 1
         for acc in accs:
             acc.volume += 1
             if frt is None:
@@ -726,14 +794,15 @@ class KpiAggregator:
                 acc.full_open += 1
             else:
                 acc.full.append(full_time)
-            acc.live += live
-            acc.within += within
-            acc.abandoned += abandoned
+            if live:
+                acc.live += 1
+                acc.within += within
+                acc.abandoned += abandoned
             if sla is not None:
                 acc.sla_n += 1
                 acc.sla_met += sla
             acc.switched += switched
-            if responses:
+            if has_resp:
                 acc.responded += 1
                 acc.repeat += repeat
 
@@ -769,13 +838,17 @@ class KpiAggregator:
                 pending = True
         return None if pending else True
 
-    def _repeat(self, case: _Case, responses: list[tuple[float, str]]) -> bool:
-        rule = self._rules.repeat_contact
-        gap, window = rule.gap.total_seconds(), rule.window.total_seconds()
-        times = [t for t, _ in responses]
-        for at in case.inbound:
-            i = bisect.bisect_right(times, at)
-            if i and gap <= at - times[i - 1] <= window:
+    def _repeat(self, case: _Case) -> bool:
+        if case.inbound is None or case.resp is None:
+            return False
+        gap, window = self._repeat_gap, self._repeat_window
+        responses = _items(case.resp)
+        for at in _items(case.inbound):
+            latest = -math.inf  # the latest response at or before this contact
+            for t in responses:
+                if latest < t <= at:
+                    latest = t
+            if gap <= at - latest <= window:
                 return True
         return False
 
@@ -785,17 +858,6 @@ def _acc(slices: _Slices, key: tuple[str, str]) -> _CaseAcc:
     if acc is None:
         acc = slices[key] = _CaseAcc()
     return acc
-
-
-_HANDLERS: dict[str, Callable[[KpiAggregator, Any, float], None]] = {
-    "message": KpiAggregator._on_message,
-    "call": KpiAggregator._on_call,
-    "status": KpiAggregator._on_status,
-    "assignment": KpiAggregator._on_assignment,
-    "survey": KpiAggregator._on_survey,
-    "handoff": KpiAggregator._on_handoff,
-    "note": KpiAggregator._on_note,
-}
 
 
 def compute(
