@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 import omnicontext
@@ -61,7 +61,6 @@ from omnicontext.storage import (
     Store,
     import_jsonl,
     open_store,
-    read_jsonl,
 )
 from omnicontext.storage.importer import DEFAULT_BATCH_SIZE
 
@@ -566,7 +565,7 @@ def _print_rejections(path: str, report: ImportReport) -> None:
 
 
 def _kpi(args: argparse.Namespace) -> int:
-    from omnicontext.kpi import KpiRules, Targets, compute, scorecard
+    from omnicontext.kpi import KpiRules, Targets, compute, scan_jsonl, scorecard
     from omnicontext.kpi.calendar import BusinessCalendar
 
     source: str = args.source
@@ -589,7 +588,7 @@ def _kpi(args: argparse.Namespace) -> int:
         else:
             with _open_input(source, "SOURCE") as handle:
                 report = compute(
-                    _valid_lines(read_jsonl(handle, channels=channels), rejected),
+                    _valid_lines(scan_jsonl(handle, channels=channels), rejected),
                     rules=rules,
                     calendar=calendar,
                     by=by,
@@ -625,9 +624,9 @@ def _kpi(args: argparse.Namespace) -> int:
 
 
 def _valid_lines(
-    lines: Iterable[tuple[int, Interaction | InvalidInput]],
+    lines: Iterable[tuple[int, Any]],
     rejected: list[tuple[int, InvalidInput]],
-) -> Iterator[Interaction]:
+) -> Iterator[Any]:
     for number, item in lines:
         if isinstance(item, InvalidInput):
             rejected.append((number, item))

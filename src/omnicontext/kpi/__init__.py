@@ -14,6 +14,7 @@ from omnicontext.kpi.engine import (
     KpiReport,
     compute,
 )
+from omnicontext.kpi.reader import fast_reader_available, scan_jsonl
 from omnicontext.kpi.results import (
     METRICS,
     Better,
@@ -65,10 +66,12 @@ __all__ = [
     "Threshold",
     "Tile",
     "compute",
+    "fast_reader_available",
     "format_duration",
     "format_value",
     "percentile",
     "root_causes",
+    "scan_jsonl",
     "scorecard",
     "statistic_of",
 ]
