@@ -119,6 +119,18 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _add_channel_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--channel",
+        metavar="NAME[:live|:async]",
+        type=_channel_profile,
+        action="append",
+        default=[],
+        dest="channels",
+        help="register a custom channel (repeatable); asynchronous and private unless :live",
+    )
+
+
 def _non_negative_float(text: str) -> float:
     try:
         value = float(text)
@@ -202,15 +214,7 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_BATCH_SIZE,
         help="lines appended per all-or-nothing batch (default: %(default)s)",
     )
-    imp.add_argument(
-        "--channel",
-        metavar="NAME[:live|:async]",
-        type=_channel_profile,
-        action="append",
-        default=[],
-        dest="channels",
-        help=("register a custom channel (repeatable); asynchronous and private unless :live"),
-    )
+    _add_channel_option(imp)
     imp.add_argument(
         "--region",
         metavar="CC",
@@ -316,15 +320,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a .jsonl file of case documents, for tags and priorities (a store has its own)",
     )
-    kpi.add_argument(
-        "--channel",
-        metavar="NAME[:live|:async]",
-        type=_channel_profile,
-        action="append",
-        default=[],
-        dest="channels",
-        help="register a custom channel (repeatable); asynchronous unless :live",
-    )
+    _add_channel_option(kpi)
     kpi.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     kpi.add_argument(
         "--color",

@@ -97,18 +97,17 @@ from __future__ import annotations
 
 import csv
 import enum
-import io
 import os
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from omnicontext.datasets._source import open_text
 from omnicontext.errors import FieldError, InvalidInput
 from omnicontext.model import Actor, Call, Direction
 
@@ -337,7 +336,7 @@ def read_bank_records(
     zone = _zone(time_zone)
     report = report if report is not None else BankReadReport()
     seen: set[str] = set()
-    with _open(source) as handle:
+    with open_text(source, "bank calls") as handle:
         reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         columns = _columns(next(reader, None))
         for row in reader:
@@ -354,19 +353,6 @@ def read_bank_records(
 
 
 # -- reading -----------------------------------------------------------------------------------
-
-
-@contextmanager
-def _open(source: str | os.PathLike[str] | TextIO) -> Iterator[TextIO]:
-    if isinstance(source, str | os.PathLike):
-        with open(source, encoding="utf-8", newline="") as handle:
-            yield handle
-    elif isinstance(source, io.TextIOBase) or hasattr(source, "read"):
-        yield source
-    else:
-        raise InvalidInput(
-            "bank calls", [FieldError("source", source, "expected a path or an open text file")]
-        )
 
 
 def _zone(time_zone: str | tzinfo) -> tzinfo:

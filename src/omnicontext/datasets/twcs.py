@@ -55,16 +55,14 @@ the column and the value.
 from __future__ import annotations
 
 import csv
-import io
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import TextIO
 
 import attrs
 
+from omnicontext.datasets._source import open_text
 from omnicontext.errors import FieldError, InvalidInput
 from omnicontext.model import Actor, Direction, Message
 
@@ -120,7 +118,7 @@ def read_twcs(source: str | os.PathLike[str] | TextIO) -> list[Message]:
     Raises :class:`~omnicontext.errors.InvalidInput` on a row that cannot be
     read, naming its line, column and value.
     """
-    with _open(source) as handle:
+    with open_text(source, "tweets") as handle:
         tweets = _read(handle)
     by_id = {t.tweet_id: t for t in tweets}
     roots = _roots(tweets, by_id)
@@ -148,19 +146,6 @@ def read_twcs(source: str | os.PathLike[str] | TextIO) -> list[Message]:
         except InvalidInput as exc:
             raise InvalidInput(_SUBJECT.format(line=tweet.line), exc.errors) from None
     return messages
-
-
-@contextmanager
-def _open(source: str | os.PathLike[str] | TextIO) -> Iterator[TextIO]:
-    if isinstance(source, str | os.PathLike):
-        with open(source, encoding="utf-8", newline="") as handle:
-            yield handle
-    elif isinstance(source, io.TextIOBase) or hasattr(source, "read"):
-        yield source
-    else:
-        raise InvalidInput(
-            "tweets", [FieldError("source", source, "expected a path or an open text file")]
-        )
 
 
 def _error(line: int, field: str, value: object, reason: str) -> InvalidInput:
