@@ -133,3 +133,10 @@ def test_the_json_form_is_plain_data() -> None:
         "unit",
         "target_display",
     }
+
+
+def test_the_period_is_given_in_the_report_s_zone() -> None:
+    card = scorecard(compute(feed, by="day", time_zone="Asia/Tokyo"), TARGETS)
+    period = card.to_dict()["period"]
+    assert period["start"] == "2026-03-02T18:00:00+09:00"  # 09:00 UTC
+    assert "2026-03-02 18:00 to 2026-03-03 20:31 Asia/Tokyo" in card.to_table()

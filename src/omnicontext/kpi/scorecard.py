@@ -274,11 +274,13 @@ class Scorecard:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: title, period, tiles overall and by channel, trend, root causes."""
         report = self.report
+        _, zone = _report_zone(report)
         return {
             "title": self.title,
             "period": {
-                "start": report.start.isoformat() if report.start else None,
-                "end": report.end.isoformat() if report.end else None,
+                # In the report's zone, so a page shows the times its readers keep.
+                "start": report.start.astimezone(zone).isoformat() if report.start else None,
+                "end": report.end.astimezone(zone).isoformat() if report.end else None,
                 "time_zone": report.time_zone,
                 "time": report.time,
             },
@@ -325,11 +327,7 @@ class Scorecard:
         lines = [self.title]
         report = self.report
         if report.start and report.end:
-            zone_name = report.time_zone or "UTC"
-            try:
-                zone: tzinfo = ZoneInfo(zone_name)
-            except (ValueError, LookupError):  # a fixed offset given as a tzinfo
-                zone_name, zone = "UTC", UTC
+            zone_name, zone = _report_zone(report)
             start, end = report.start.astimezone(zone), report.end.astimezone(zone)
             lines.append(
                 f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone_name}, {report.time} time"
@@ -392,6 +390,15 @@ _SHORT = {
     "abandonment_rate": "abandoned",
     "aht": "AHT",
 }
+
+
+def _report_zone(report: KpiReport) -> tuple[str, tzinfo]:
+    """The zone a report's times are shown in: its own, else UTC."""
+    name = report.time_zone or "UTC"
+    try:
+        return name, ZoneInfo(name)
+    except (ValueError, LookupError):  # a fixed offset given as a tzinfo
+        return "UTC", UTC
 
 
 def _plural(n: int, noun: str) -> str:
