@@ -26,7 +26,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -61,12 +61,13 @@ from omnicontext.storage import (
     Store,
     import_jsonl,
     open_store,
+    read_jsonl,
 )
 from omnicontext.storage.importer import DEFAULT_BATCH_SIZE
 
 if TYPE_CHECKING:
     from omnicontext._demo.scenario import Arrival, Step, Story
-    from omnicontext.kpi import BusinessClock, KpiReport, KpiRules
+    from omnicontext.kpi import BusinessClock, KpiReport, KpiRules, Rate
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "main"]
 
@@ -561,7 +562,14 @@ def _print_rejections(path: str, report: ImportReport) -> None:
 
 
 def _kpi(args: argparse.Namespace) -> int:
-    from omnicontext.kpi import KpiRules, Targets, compute, scan_jsonl, scorecard
+    from omnicontext.kpi import (
+        KpiRules,
+        Targets,
+        compute,
+        format_duration,
+        scan_jsonl,
+        scorecard,
+    )
     from omnicontext.kpi.calendar import BusinessCalendar
 
     source: str = args.source
@@ -604,8 +612,11 @@ def _kpi(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     card = scorecard(report, targets)
+    occupancy = _occupancy(source, report, channels) if "agent" in by else None
     if args.format == "json":
         data = report.to_dict()
+        if occupancy is not None:
+            data["occupancy"] = {agent: rate.to_dict() for agent, rate in occupancy.items()}
         data["scorecard"] = card.to_dict()
         text = json.dumps(data, indent=2, ensure_ascii=False)
     elif args.format == "html":
@@ -615,8 +626,38 @@ def _kpi(args: argparse.Namespace) -> int:
             raise _UsageError(str(exc)) from None
     else:
         text = card.to_table(color=args.color, breakdowns=by)
+        if occupancy:
+            text += "\n\nOccupancy (share of the period spent handling work)\n"
+            text += "\n".join(
+                f"  {agent:<{max(map(len, occupancy))}}  {rate.value or 0:5.1f}%  "
+                f"busy {format_duration(rate.count)}"
+                for agent, rate in occupancy.items()
+            )
     _write_output(text, args.output)
     return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def _occupancy(
+    source: str, report: KpiReport, channels: ChannelRegistry | None
+) -> Mapping[str, Rate] | None:
+    """Each agent's occupancy over the report's period (a second pass, with the models)."""
+    from omnicontext.kpi import agent_occupancy
+
+    if report.start is None or report.end is None or report.start == report.end:
+        return None
+    if "://" in source:
+        with open_store(source) as store:
+            items: list[Interaction] = list(
+                itertools.chain.from_iterable(store.interactions.scan())
+            )
+    else:
+        with _open_input(source, "SOURCE") as handle:
+            items = [
+                i
+                for _, i in read_jsonl(handle, channels=channels)
+                if not isinstance(i, InvalidInput)
+            ]
+    return agent_occupancy(items, start=report.start, end=report.end)
 
 
 def _valid_lines(

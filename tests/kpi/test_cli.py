@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from omnicontext.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
-from omnicontext.kpi import Targets, compute, scorecard
+from omnicontext.kpi import Targets, agent_occupancy, compute, scorecard
 from omnicontext.kpi.calendar import BusinessCalendar
 from omnicontext.model import Case
 
-from .worked import feed
+from .worked import feed, t
 
 HOURS = '{"time_zone": "Europe/London", "hours": {"mon-fri": ["09:00-17:30"]}}'
 
@@ -178,3 +178,17 @@ def test_html_output(history: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
     page = target.read_text("utf-8")
     assert page.lstrip().lower().startswith("<!doctype html")
     assert "CSAT" in page
+
+
+def test_by_agent_adds_each_agent_s_occupancy(
+    history: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, str(history), "--by", "agent", "--format", "json")
+    assert code == EXIT_OK
+    data = json.loads(out)
+    expected = agent_occupancy(feed, start=feed[0].occurred_at, end=t("11:31:00", day=3))
+    assert data["occupancy"] == {agent: rate.to_dict() for agent, rate in expected.items()}
+    assert data["occupancy"]["ben"]["count"] == 600  # both of his holds, Monday and Tuesday
+    code, out, _ = run(capsys, str(history), "--by", "agent")
+    assert "Occupancy" in out
+    assert "busy 10 min" in out

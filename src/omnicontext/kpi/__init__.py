@@ -14,6 +14,7 @@ from omnicontext.kpi.engine import (
     KpiReport,
     compute,
 )
+from omnicontext.kpi.occupancy import ALL_AGENTS, agent_occupancy
 from omnicontext.kpi.reader import fast_reader_available, scan_jsonl
 from omnicontext.kpi.results import (
     METRICS,
@@ -40,6 +41,7 @@ from omnicontext.kpi.scorecard import (
 from omnicontext.kpi.targets import Status, Targets, Threshold, statistic_of
 
 __all__ = [
+    "ALL_AGENTS",
     "DIMENSIONS",
     "METRICS",
     "Better",
@@ -65,6 +67,7 @@ __all__ = [
     "Targets",
     "Threshold",
     "Tile",
+    "agent_occupancy",
     "compute",
     "fast_reader_available",
     "format_duration",
