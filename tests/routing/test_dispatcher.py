@@ -13,6 +13,7 @@ from omnicontext.model import Agent
 from omnicontext.routing import (
     DEFAULT_FILTERS,
     BestSkillMatch,
+    CapacityProfile,
     ChannelCapacity,
     Decision,
     Dispatcher,
@@ -552,3 +553,41 @@ def test_an_agent_holding_work_cannot_be_removed() -> None:
     d.complete("c1", now=at(2), wrap_up=timedelta(0))
     d.remove_agent("ana", now=at(3))
     assert d.agents() == ()
+
+
+# -- customers who leave before anyone takes their work
+
+
+def test_a_caller_who_hangs_up_in_the_queue_leaves_it() -> None:
+    steps = (Step("first", until=timedelta(seconds=30)), Step("wider"))
+    d = Dispatcher(queues=[Queue("calls", steps=steps)])
+    d.add_agent(agent("ana"), presence="busy", now=at(0))
+    d.submit(item("c1", channel="phone", queue="calls"), now=at(1))
+    d.submit(item("c2", channel="phone", queue="calls"), now=at(2))
+    assert d.withdraw("c1", now=at(10)) == []
+    assert [i.id for i in d.waiting()] == ["c2"]
+    with pytest.raises(NotFound):
+        d.state_of("c1")
+    # c1's overflow step falls due and finds nothing; c2 moves on a step, then the
+    # agent gets it.
+    assert who(d.set_presence("ana", "available", now=at(40))) == [("c2", None), ("c2", "ana")]
+
+
+def test_an_offer_withdrawn_frees_its_agent_for_the_next_item_at_once() -> None:
+    d = Dispatcher()
+    one_chat = CapacityProfile(channels={"chat": ChannelCapacity(units=1, limit=1)})
+    d.add_agent(agent("ana"), profile=one_chat, presence="available", now=at(0))
+    assert who(d.submit(item("c1"), now=at(1))) == [("c1", "ana")]
+    assert who(d.submit(item("c2"), now=at(2))) == [("c2", None)]
+    assert who(d.withdraw("c1", now=at(3))) == [("c2", "ana")]
+    assert [h.item_id for h in d.status("ana").holdings] == ["c2"]
+
+
+def test_accepted_work_is_not_withdrawn_and_unknown_items_are_not_found() -> None:
+    d = Dispatcher(auto_accept=True)
+    team(d, "ana")
+    d.submit(item("c1"), now=at(1))
+    with pytest.raises(InvalidInput, match="complete"):
+        d.withdraw("c1", now=at(2))
+    with pytest.raises(NotFound):
+        d.withdraw("nobody", now=at(2))

@@ -256,6 +256,8 @@ def apply(dispatcher: Dispatcher, op: Op) -> Outcome:
         return dispatcher.complete(args[0], now=now, wrap_up=args[1])
     if kind == "advance":
         return dispatcher.advance(now)
+    if kind == "withdraw":
+        return dispatcher.withdraw(args[0], now=now)
     assert kind == "assign"
     try:
         return dispatcher.assign(args[0], args[1], now=now)
@@ -378,6 +380,9 @@ class RoutingDay(RuleBasedStateMachine):
             del self.live[args[0]]
             del self.given[args[0]]
             self.assigned_while_offline.discard(args[0])
+        elif kind == "withdraw":
+            del self.live[args[0]]
+            self.given.pop(args[0], None)
         elif going_offline:
             self.assigned_while_offline -= {
                 i for i, (a, _, _) in self.given.items() if a == args[0]
@@ -476,6 +481,14 @@ class RoutingDay(RuleBasedStateMachine):
     def complete(self, pick: int, wrap_up: timedelta | None) -> None:
         assigned = self.offered("assigned")
         self.run(("complete", self.now, assigned[pick % len(assigned)], wrap_up))
+
+    @precondition(lambda self: self.live)
+    @rule(pick=st.integers(0, 100))
+    def withdraw(self, pick: int) -> None:
+        """A customer hangs up or leaves the chat before anyone took their item."""
+        leaving = sorted(set(self.live) - set(self.offered("assigned")))
+        if leaving:
+            self.run(("withdraw", self.now, leaving[pick % len(leaving)]))
 
     @rule(by=st.sampled_from([10, 30, 30, 60, 60, 90, 120, 300]))
     def advance(self, by: int) -> None:

@@ -600,6 +600,32 @@ class Dispatcher:
         return decisions
 
     @_settles
+    def withdraw(self, item_id: str, *, now: datetime | None = None) -> list[Decision]:
+        """The customer left before anyone took ``item_id``: they hung up in the
+        queue, or closed the chat. A waiting item leaves its queue (its
+        overflow steps and any sticky hold with it); an offered one is taken
+        back from its agent, whose capacity is free again at once. Work
+        already accepted ends with :meth:`complete` instead. Returns the
+        decisions made with the capacity freed."""
+        now = self._begin(now)
+        decisions = self._run_timers(now)
+        entry = self._entry(item_id)
+        if entry.state == "assigned":
+            raise InvalidInput(
+                "dispatcher",
+                [FieldError("item_id", item_id, "is assigned: end it with complete()")],
+            )
+        # Its timers find no entry now, and do nothing when they fall due.
+        del self._entries[item_id]
+        if entry.state == "waiting":
+            self._dequeue(entry)
+            return decisions
+        state = self._agents[entry.agent_id]  # type: ignore[index]
+        self._take_back(entry, state, now)
+        self._reindex(state, now)
+        return decisions + self._serve_agent(state, now)
+
+    @_settles
     def assign(
         self, item: WorkItem, agent_id: str, *, now: datetime | None = None
     ) -> list[Decision]:
