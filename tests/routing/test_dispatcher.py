@@ -591,3 +591,18 @@ def test_accepted_work_is_not_withdrawn_and_unknown_items_are_not_found() -> Non
         d.withdraw("c1", now=at(2))
     with pytest.raises(NotFound):
         d.withdraw("nobody", now=at(2))
+
+
+def test_next_due_says_when_to_advance() -> None:
+    d = Dispatcher(offer_timeout=timedelta(seconds=30))
+    assert d.next_due() is None
+    team(d, "ana")
+    d.submit(item("c1"), now=at(1))
+    assert d.next_due() == at(31)  # the offer times out then
+    d.accept("c1", now=at(5))
+    d.complete("c1", now=at(65), wrap_up=timedelta(seconds=20))
+    due = d.next_due()
+    assert due is not None
+    assert due <= at(85)
+    d.advance(at(85))
+    assert d.status("ana").holdings == ()

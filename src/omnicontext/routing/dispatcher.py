@@ -663,6 +663,14 @@ class Dispatcher:
         now = self._begin(now)
         return self._run_timers(now)
 
+    def next_due(self) -> datetime | None:
+        """When the dispatcher next has something to do on its own: an offer
+        timing out, a wrap-up ending, an item reaching its next overflow step.
+        An event loop calls :meth:`advance` then. ``None`` when nothing is
+        pending. (A moment whose work was cancelled in between may still be
+        given; advancing to it then does nothing.)"""
+        return self._timers[0][0] if self._timers else None
+
     def offers(self) -> Iterator[Offer]:
         """Work given to agents and not finished, oldest first."""
         for entry in sorted(self._entries.values(), key=lambda e: e.seq):
