@@ -172,6 +172,7 @@ def _parser() -> argparse.ArgumentParser:
             "  omnicontext demo\n"
             "  omnicontext import history.jsonl --store sqlite:///support.db\n"
             "  omnicontext kpi history.jsonl --targets targets.toml\n"
+            "  omnicontext simulate day.toml --compare more_staff.toml\n"
             "  omnicontext schema > interaction.schema.json\n\n"
             "exit codes: 0 done, 1 some lines rejected, 2 nothing done (usage error,\n"
             "unreadable file, store failure), 130 interrupted"
@@ -329,6 +330,40 @@ def _parser() -> argparse.ArgumentParser:
         help="colour the table's statuses (they are also shown as symbols)",
     )
 
+    sim = commands.add_parser(
+        "simulate",
+        help="run a day of traffic through the real dispatcher before it goes live",
+        description=(
+            "Simulate a scenario (traffic per channel, a roster with shifts and breaks, the "
+            "routing policy) through the real dispatcher, and print service level, waits, "
+            "abandonment, occupancy and overload. --compare runs other variants on the same "
+            "customers."
+        ),
+        epilog=(
+            "examples:\n"
+            "  omnicontext simulate examples/scenarios/small_team.toml\n"
+            "  omnicontext simulate today.toml --compare more_staff.toml --format json\n\n"
+            "exit codes: 0 done, 2 nothing done (a usage error or a bad scenario file)"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sim.add_argument("scenario", metavar="SCENARIO", help="the scenario file (.toml or .json)")
+    sim.add_argument(
+        "--compare",
+        metavar="OTHER",
+        action="append",
+        default=[],
+        help="another variant to run on the same customers (repeatable)",
+    )
+    sim.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="output format (default: %(default)s)",
+    )
+    sim.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    sim.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of one interaction",
@@ -368,6 +403,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args)
         if command == "kpi":
             return _kpi(args)
+        if command == "simulate":
+            return _simulate(args)
         return _schema(args)
     except _UsageError as exc:
         print(f"{_PROG} {command}: error: {exc}", file=sys.stderr)
@@ -418,7 +455,9 @@ class _ProgressBar:
         label: str,
         total_bytes: int,
         clock: Callable[[], float] = time.monotonic,
+        unit: str = "lines",
     ) -> None:
+        self._unit = unit
         self._stream = stream
         self._label = label
         self._total = total_bytes
@@ -450,10 +489,10 @@ class _ProgressBar:
             share = min(done / self._total, 1.0)
             filled = int(share * 20)
             parts.append(f"[{'#' * filled}{'.' * (20 - filled)}] {share:4.0%}")
-        parts.append(f"{lines:,} lines")
+        parts.append(f"{lines:,} {self._unit}")
         elapsed = now - self._start
         if elapsed > 0:
-            parts.append(f"{lines / elapsed:,.0f} lines/s")
+            parts.append(f"{lines / elapsed:,.0f} {self._unit}/s")
         text = "  ".join(parts)
         self._stream.write("\r" + text.ljust(self._width))
         self._stream.flush()
@@ -556,6 +595,58 @@ def _print_rejections(path: str, report: ImportReport) -> None:
             "hint: register your own channels with --channel NAME (or NAME:live)",
             file=sys.stderr,
         )
+
+
+# -- simulate -----------------------------------------------------------------
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from omnicontext.simulation import simulate
+    from omnicontext.simulation.scenario_file import (
+        compare,
+        compare_table,
+        load_scenario,
+        result_table,
+    )
+
+    paths: list[str] = [args.scenario, *args.compare]
+    try:
+        scenarios = {path: load_scenario(path) for path in paths}
+    except InvalidInput as exc:
+        raise _UsageError(str(exc)) from None
+    if len(scenarios) < len(paths):
+        raise _UsageError("a scenario is named twice")
+    if len(scenarios) == 1:
+        bar = None
+        if not args.quiet and _stderr_is_tty():
+            bar = _ProgressBar(
+                sys.stderr, f"simulating {Path(args.scenario).name}", 0, unit="contacts"
+            )
+        try:
+            result = simulate(
+                scenarios[args.scenario],
+                progress=None if bar is None else (lambda done, total: bar(done, done)),
+            )
+        except InvalidInput as exc:
+            raise _UsageError(str(exc)) from None
+        finally:
+            if bar is not None:
+                bar.close()
+        if args.format == "json":
+            text = json.dumps(result.to_dict(), indent=2)
+        else:
+            text = result_table(result)
+    else:
+        try:
+            results = compare(scenarios)
+        except InvalidInput as exc:
+            raise _UsageError(str(exc)) from None
+        if args.format == "json":
+            text = json.dumps({name: r.to_dict() for name, r in results.items()}, indent=2)
+        else:
+            text = compare_table(results)
+    _write_output(text, args.output)
+    return EXIT_OK
 
 
 # -- kpi ----------------------------------------------------------------------
