@@ -606,3 +606,19 @@ def test_next_due_says_when_to_advance() -> None:
     assert due <= at(85)
     d.advance(at(85))
     assert d.status("ana").holdings == ()
+
+
+def test_work_handed_back_when_its_agent_leaves_is_reported_as_worked_until_then() -> None:
+    spans: list[WorkSpan | PresenceSpan] = []
+    d = Dispatcher(auto_accept=True, on_activity=spans.append)
+    team(d, "ana")
+    d.submit(item("c1"), now=at(50))
+    d.set_presence("ana", "offline", now=at(100))  # a chat: taken back, not kept
+    [worked] = [s for s in spans if isinstance(s, WorkSpan)]
+    assert (worked.item_id, worked.start, worked.end, worked.wrap_up_end) == (
+        "c1",
+        at(50),
+        at(100),
+        None,
+    )
+    assert [i.id for i in d.waiting()] == ["c1"]

@@ -394,12 +394,32 @@ class Dispatcher:
                     and self._reclaim
                     and not state.holdings[item_id].exclusive
                 ):
+                    if entry.state == "assigned":
+                        self._report_work_handed_back(entry, state, now)
                     self._take_back(entry, state, now)
                     freed.append(entry)
         elif not state.holdings:
             state.idle_since = now
         self._reindex(state, now)
         return freed
+
+    def _report_work_handed_back(self, entry: _Entry, state: AgentState, now: datetime) -> None:
+        """Work reclaimed from an agent going offline was still worked until now."""
+        start = entry.accepted_at or now
+        if self._on_activity is None or now <= start:
+            return
+        held = state.holdings[entry.item.id]
+        self._on_activity(
+            WorkSpan(
+                agent_id=state.id,
+                item_id=entry.item.id,
+                channel=entry.item.channel,
+                start=start,
+                end=now,
+                units=held.units / state.profile.capacity,
+                exclusive=held.exclusive,
+            )
+        )
 
     @_settles
     def remove_agent(self, agent_id: str, *, now: datetime | None = None) -> list[Decision]:
