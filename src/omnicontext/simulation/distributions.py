@@ -61,14 +61,28 @@ def _positive(subject: str, name: str, value: Any, *, zero: bool = False) -> flo
     return float(value)
 
 
+# attrs converters: each checks a number of seconds before it becomes a float.
+def _exponential_mean(value: Any) -> float:
+    return _positive("exponential distribution", "mean", value)
+
+
+def _lognormal_mean(value: Any) -> float:
+    return _positive("log-normal distribution", "mean", value)
+
+
+def _lognormal_sd(value: Any) -> float:
+    return _positive("log-normal distribution", "sd", value)
+
+
+def _fixed_value(value: Any) -> float:
+    return _positive("fixed distribution", "value", value, zero=True)
+
+
 @attrs.frozen
 class Exponential:
     """Memoryless durations with the given ``mean`` (the M of M/M/c)."""
 
-    mean: float = attrs.field(converter=float)
-
-    def __attrs_post_init__(self) -> None:
-        _positive("exponential distribution", "mean", self.mean)
+    mean: float = attrs.field(converter=_exponential_mean)
 
     def sample(self, rng: random.Random) -> float:
         """One draw."""
@@ -81,12 +95,8 @@ class LogNormal:
     (of the durations themselves, not of their logarithm). Call-centre
     service times are close to log-normal."""
 
-    mean: float = attrs.field(converter=float)
-    sd: float = attrs.field(converter=float)
-
-    def __attrs_post_init__(self) -> None:
-        _positive("log-normal distribution", "mean", self.mean)
-        _positive("log-normal distribution", "sd", self.sd)
+    mean: float = attrs.field(converter=_lognormal_mean)
+    sd: float = attrs.field(converter=_lognormal_sd)
 
     @property
     def sigma(self) -> float:
@@ -107,10 +117,7 @@ class LogNormal:
 class Fixed:
     """Always the same duration."""
 
-    value: float = attrs.field(converter=float)
-
-    def __attrs_post_init__(self) -> None:
-        _positive("fixed distribution", "value", self.value, zero=True)
+    value: float = attrs.field(converter=_fixed_value)
 
     @property
     def mean(self) -> float:
@@ -123,7 +130,14 @@ class Fixed:
 
 
 def _values(values: Iterable[float]) -> tuple[float, ...]:
-    return tuple(float(v) for v in values)
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidInput(
+            "empirical distribution", [FieldError("values", values, "must be a list of seconds")]
+        )
+    return tuple(
+        _positive("empirical distribution", f"values[{i}]", v, zero=True)
+        for i, v in enumerate(values)
+    )
 
 
 @attrs.frozen
@@ -138,8 +152,6 @@ class Empirical:
             raise InvalidInput(
                 "empirical distribution", [FieldError("values", [], "needs at least one value")]
             )
-        for i, value in enumerate(self.values):
-            _positive("empirical distribution", f"values[{i}]", value, zero=True)
 
     @property
     def mean(self) -> float:
@@ -170,20 +182,26 @@ def distribution_from_dict(data: Any, *, where: str = "distribution") -> Distrib
     Fixed(value=30.0)
     """
     if isinstance(data, int | float) and not isinstance(data, bool):
-        return Fixed(data)
-    if not isinstance(data, Mapping) or data.get("kind") not in _KINDS:
-        kind = data.get("kind") if isinstance(data, Mapping) else data
+        try:
+            return Fixed(data)
+        except InvalidInput as exc:
+            raise InvalidInput(
+                "scenario", [FieldError(where, data, exc.errors[0].reason)]
+            ) from None
+    kind = data.get("kind") if isinstance(data, Mapping) else None
+    if not isinstance(kind, str) or kind not in _KINDS:
+        shown = data.get("kind") if isinstance(data, Mapping) else data
         raise InvalidInput(
             "scenario",
             [
                 FieldError(
-                    f"{where}.kind", kind, f"expected a number or one of {', '.join(_KINDS)}"
+                    f"{where}.kind", shown, f"expected a number or one of {', '.join(_KINDS)}"
                 )
             ],
         )
     fields = {k: v for k, v in data.items() if k != "kind"}
     try:
-        made: Distribution = _KINDS[data["kind"]](**fields)
+        made: Distribution = _KINDS[kind](**fields)
     except TypeError as exc:
         raise InvalidInput("scenario", [FieldError(where, dict(data), str(exc))]) from None
     except InvalidInput as exc:

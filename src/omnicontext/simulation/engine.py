@@ -19,7 +19,7 @@ customers (common random numbers).
 ... )
 >>> result = simulate(day)
 >>> result.offered, result.overall.service_level.n == result.offered
-(68, True)
+(73, True)
 """
 
 from __future__ import annotations
@@ -191,14 +191,30 @@ class Scenario:
 def generate_arrivals(scenario: Scenario) -> list[Arrival]:
     """The scenario's contacts, in time order, drawn from its seed alone.
 
-    Each channel has its own random stream, seeded from the scenario's seed and
-    the channel's name, so adding a channel or changing the staff or the
-    policy leaves every other contact exactly as it was.
+    Each traffic entry draws from streams of its own, seeded from the
+    scenario's seed, its channel and its place among the entries of that
+    channel: one stream for arrival times, one each for handle times,
+    patience and wrap-up. So changing the staff or the policy, adding another
+    channel, or changing a handle-time distribution leaves every other draw
+    exactly as it was.
     """
     out: list[Arrival] = []
+    seen: dict[str, int] = defaultdict(int)
+    shared = {
+        t.channel
+        for t in scenario.traffic
+        if sum(u.channel == t.channel for u in scenario.traffic) > 1
+    }
+    span = scenario.interval.total_seconds()
     for traffic in scenario.traffic:
-        rng = random.Random(f"{scenario.seed}:{traffic.channel}:{traffic.queue}")
-        span = scenario.interval.total_seconds()
+        place = seen[traffic.channel]
+        seen[traffic.channel] += 1
+        label = f"{traffic.channel}.{place + 1}" if traffic.channel in shared else traffic.channel
+        streams = {
+            name: random.Random(f"{scenario.seed}:{traffic.channel}:{place}:{name}")
+            for name in ("arrivals", "handle", "patience", "wrap_up")
+        }
+        clock = streams["arrivals"]
         number = 0
         for k, rate in enumerate(traffic.rates):
             if rate <= 0:
@@ -206,21 +222,25 @@ def generate_arrivals(scenario: Scenario) -> list[Arrival]:
             t = k * span
             end = (k + 1) * span
             while True:
-                t += rng.expovariate(rate / 3600.0)
+                t += clock.expovariate(rate / 3600.0)
                 if t >= end:
                     break
                 number += 1
                 out.append(
                     Arrival(
-                        id=f"{traffic.channel}-{number}",
+                        id=f"{label}-{number}",
                         channel=traffic.channel,
                         at=scenario.start + timedelta(seconds=t),
-                        handle_seconds=traffic.handle.sample(rng),
+                        handle_seconds=traffic.handle.sample(streams["handle"]),
                         patience_seconds=(
-                            None if traffic.patience is None else traffic.patience.sample(rng)
+                            None
+                            if traffic.patience is None
+                            else traffic.patience.sample(streams["patience"])
                         ),
                         wrap_up_seconds=(
-                            None if traffic.wrap_up is None else traffic.wrap_up.sample(rng)
+                            None
+                            if traffic.wrap_up is None
+                            else traffic.wrap_up.sample(streams["wrap_up"])
                         ),
                         skills=traffic.skills,
                         queue=traffic.queue,
@@ -335,7 +355,11 @@ class SimulationResult:
         }
 
 
-_ARRIVE, _FINISH, _ABANDON, _PRESENCE = 3, 1, 2, 0  # at one instant: presence first
+# At one instant: work ends first (a call, or the dispatcher's own timers: an
+# end of wrap-up, an overflow step), then presence changes, then customers
+# giving up, then arrivals. So an agent freed exactly as their shift ends takes
+# one last waiting contact, whether it was the call or its wrap-up that ended.
+_FINISH, _PRESENCE, _ABANDON, _ARRIVE = 0, 1, 2, 3
 
 
 def simulate(
@@ -382,6 +406,11 @@ def simulate(
     for contact in contacts:
         if contact.id in by_id:
             raise InvalidInput("arrivals", [FieldError("id", contact.id, "appears twice")])
+        if contact.at < start:
+            raise InvalidInput(
+                "arrivals",
+                [FieldError(f"{contact.id}.at", contact.at, "is before the scenario starts")],
+            )
         by_id[contact.id] = contact
         push(contact.at, _ARRIVE, contact.id)
 
@@ -390,6 +419,7 @@ def simulate(
     token: dict[str, int] = defaultdict(int)
     processed = 0
     arrived = 0
+    last = start  # the latest moment the dispatcher has been told of
 
     def follow(decisions: Sequence[Any]) -> None:
         for decision in decisions:
@@ -403,12 +433,19 @@ def simulate(
             handle = timedelta(seconds=by_id[item_id].handle_seconds)
             push(decision.at + handle, _FINISH, (item_id, token[item_id]))
 
-    while events:
+    while True:
         due = dispatcher.next_due()
-        if due is not None and due < events[0][0]:
+        if events and (
+            due is None or events[0][0] < due or (events[0][0] == due and events[0][1] == _FINISH)
+        ):
+            at, _, _, kind, data = heapq.heappop(events)
+        elif due is not None:
+            last = max(last, due)
             follow(dispatcher.advance(due))
             continue
-        at, _, _, kind, data = heapq.heappop(events)
+        else:
+            break
+        last = max(last, at)
         processed += 1
         if kind == _ARRIVE:
             contact = by_id[data]
@@ -423,7 +460,7 @@ def simulate(
             if contact.id not in answered_at and contact.patience_seconds is not None:
                 push(at + timedelta(seconds=contact.patience_seconds), _ABANDON, contact.id)
             arrived += 1
-            if progress is not None and arrived % 1000 == 0:
+            if progress is not None and arrived % 1000 == 0 and arrived < len(contacts):
                 progress(arrived, len(contacts))
         elif kind == _ABANDON:
             if data not in answered_at:
@@ -443,13 +480,16 @@ def simulate(
         else:
             agent_id, presence = data
             follow(dispatcher.set_presence(agent_id, presence, now=at))
-    while (due := dispatcher.next_due()) is not None:
-        follow(dispatcher.advance(due))
     if progress is not None:
         progress(arrived, len(contacts))
-    end = max([horizon, *(s.end for s in spans if isinstance(s, WorkSpan))])
-    end = max([end, *(s.wrap_up_end for s in spans if isinstance(s, WorkSpan) and s.wrap_up_end)])
-    return _measure(scenario, contacts, answered_at, gave_up, spans, processed, end, threshold)
+    work_ends = [s.busy_until for s in spans if isinstance(s, WorkSpan)]
+    end = max([horizon, *work_ends])
+    # Close every agent's presence at the end, so idle time on duty counts.
+    window_end = max(end, last)
+    dispatcher.flush_activity(now=window_end)
+    return _measure(
+        scenario, contacts, answered_at, gave_up, spans, processed, end, window_end, threshold
+    )
 
 
 def _measure(
@@ -460,6 +500,7 @@ def _measure(
     spans: Sequence[WorkSpan | PresenceSpan],
     processed: int,
     end: datetime,
+    window_end: datetime,
     threshold: float,
 ) -> SimulationResult:
     overall = _Tally()
@@ -490,12 +531,12 @@ def _measure(
     work = [s for s in spans if isinstance(s, WorkSpan)]
     presence = [s for s in spans if isinstance(s, PresenceSpan)]
     occupancy: dict[str, Rate] = {}
-    if end > scenario.start:
+    if window_end > scenario.start:
         report = measure_occupancy(
             work,
             presence,
             start=scenario.start,
-            end=end,
+            end=window_end,
             agents=[s.agent.id for s in scenario.staff],
         )
         for agent_id, part in sorted(report.agents.items()):
