@@ -737,6 +737,7 @@ def _occupancy(
     if report.start is None or report.end is None or report.start == report.end:
         return None
     if "://" in source:
+        _refuse_missing_sqlite_file(source)
         with open_store(source) as store:
             items: list[Interaction] = list(
                 itertools.chain.from_iterable(store.interactions.scan())
@@ -769,11 +770,20 @@ def _read_cases(path: str, channels: ChannelRegistry | None) -> dict[str, Case]:
             if not raw.strip():
                 continue
             try:
-                case = Case.model_validate_json(raw)
-            except ValueError as exc:
-                raise _UsageError(f"--cases {path}:{number}: {exc}") from None
+                case = Case.parse_json(raw)
+            except InvalidInput as exc:
+                raise _UsageError(f"--cases {path}:{number}: {_describe(exc.errors)}") from None
             found[case.id] = case
     return found
+
+
+def _refuse_missing_sqlite_file(url: str) -> None:
+    """Measuring reads a store: a SQLite URL naming no file is a typo, not a new store."""
+    if not url.lower().startswith("sqlite:///"):
+        return
+    path = url[len("sqlite:///") :]
+    if path and path != ":memory:" and not Path(path).exists():
+        raise _UsageError(f"no SQLite store at SOURCE={url!r} (no such file)")
 
 
 def _kpi_from_store(
@@ -787,6 +797,7 @@ def _kpi_from_store(
     from omnicontext.errors import NotFound
     from omnicontext.kpi import compute
 
+    _refuse_missing_sqlite_file(url)
     try:
         store = open_store(url)
     except OmnicontextError as exc:

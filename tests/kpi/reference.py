@@ -102,6 +102,7 @@ def new_slice() -> dict[str, Any]:
         "fcr": 0,
         "reopened": 0,
         "aht": [],
+        "aht_open": 0,
         "live": 0,
         "within": 0,
         "abandoned": 0,
@@ -313,6 +314,8 @@ def add_call(sums: dict[str, Any], call: Any, threshold: float, short_abandon: f
     if call.answered_at is not None and call.ended_at is not None:
         talk = (call.ended_at - call.answered_at).total_seconds()
         sums["aht"].append(talk + call.wrap_up_seconds)
+    elif call.answered_at is not None:
+        sums["aht_open"] += 1  # still talking: open, not dropped
     if call.direction != "inbound":
         return
     if call.answered_at is not None:
@@ -327,9 +330,9 @@ def add_call(sums: dict[str, Any], call: Any, threshold: float, short_abandon: f
 
 
 def call_counts(call: Any, short_abandon: float) -> bool:
-    """Whether a call adds anything: a handle time or a live contact."""
+    """Whether a call adds anything: a handle time (or an open one) or a live contact."""
     if call.answered_at is not None:
-        return call.ended_at is not None or call.direction == "inbound"
+        return True
     if call.direction != "inbound" or call.ended_at is None:
         return False
     return (call.ended_at - call.occurred_at).total_seconds() >= short_abandon

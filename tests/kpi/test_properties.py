@@ -283,7 +283,7 @@ def expected_metrics(sums: Mapping[str, Any], threshold: float = 20.0) -> dict[s
         },
         "fcr": _rate(sums["fcr"], sums["solved"]),
         "reopen_rate": _rate(sums["reopened"], sums["solved"]),
-        "aht": _durations(sums["aht"], 0),
+        "aht": _durations(sums["aht"], sums["aht_open"]),
         "service_level": {
             **_rate(sums["within"], sums["live"]),
             "threshold_seconds": threshold,

@@ -529,7 +529,9 @@ class BusinessCalendar:
         """
         errors: list[FieldError] = []
         if not isinstance(data, Mapping):
-            raise InvalidInput(_SUBJECT, [FieldError("", data, "must be a table of settings")])
+            raise InvalidInput(
+                _SUBJECT, [FieldError("calendar", data, "must be a table of settings")]
+            )
         for key, value in data.items():
             if key not in _FILE_KEYS:
                 reason = f"is not a known key (expected {', '.join(_FILE_KEYS)})"

@@ -33,14 +33,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Protocol, TypeAlias, cast
 from zoneinfo import ZoneInfo
 
 import attrs
 
 from omnicontext._gc import collector_paused
-from omnicontext.errors import FieldError, InvalidInput
+from omnicontext.errors import FieldError, InvalidInput, NotFound
 from omnicontext.kpi.results import (
     Count,
     Durations,
@@ -70,6 +70,27 @@ DIMENSIONS = ("channel", "agent", "tag", "day", "week")
 """The breakdowns a report can hold besides ``overall``."""
 
 _NO_AGENT = "(none)"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC, so equal instants show alike; as given where UTC has no
+    such time (near year 1 or 9999)."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return moment
+
+
+def _seconds(moment: datetime) -> float:
+    """Seconds since the epoch; also for times near year 1 or 9999, where
+    ``timestamp()`` gives up."""
+    try:
+        return moment.timestamp()
+    except (ValueError, OverflowError, OSError):
+        return (moment - _EPOCH).total_seconds()
+
+
 _OVERALL = ("", "")
 _NO_TAG = "(untagged)"
 
@@ -194,10 +215,11 @@ _KINDS = frozenset({"message", "call", "status", "assignment", "survey", "handof
 class _CallAcc:
     """Per-slice call figures, summed as calls arrive."""
 
-    __slots__ = ("abandoned", "handle", "live", "within")
+    __slots__ = ("abandoned", "handle", "handle_open", "live", "within")
 
     def __init__(self) -> None:
         self.handle: list[float] = []
+        self.handle_open = 0  # answered calls not ended yet
         self.live = 0
         self.within = 0
         self.abandoned = 0
@@ -278,7 +300,7 @@ def _results(
         ),
         "fcr": Rate.of(c.fcr, c.solved),
         "reopen_rate": Rate.of(c.reopened, c.solved),
-        "aht": Durations.of(k.handle),
+        "aht": Durations.of(k.handle, open=k.handle_open),
         "service_level": Rate.of(
             c.within + k.within, c.live + k.live, threshold_seconds=threshold
         ),
@@ -324,6 +346,8 @@ class KpiReport:
     """``"calendar"`` or ``"business"``: how case durations were counted."""
     time_zone: str | None
     rules: KpiRules
+    zone: tzinfo | None = None
+    """The time zone itself (``time_zone`` is its name), for showing times."""
 
     @property
     def by_channel(self) -> Mapping[str, Mapping[str, Result]]:
@@ -418,7 +442,7 @@ class KpiAggregator:
         if isinstance(zone, str):
             try:
                 self._zone: tzinfo | None = ZoneInfo(zone)
-            except (ValueError, LookupError):
+            except (ValueError, LookupError, OSError):  # "Europe" is a folder, not a zone
                 raise InvalidInput(
                     "kpi options", [FieldError("time_zone", zone, "unknown IANA time zone")]
                 ) from None
@@ -433,8 +457,8 @@ class KpiAggregator:
                     FieldError(
                         "time_zone",
                         None,
-                        "a day or week breakdown needs a time zone (a calendar or time_zone=); "
-                        "it is never guessed",
+                        "a day or week breakdown needs a time zone (a calendar, time_zone= "
+                        "or --time-zone); it is never guessed",
                     )
                 ],
             )
@@ -451,6 +475,8 @@ class KpiAggregator:
         self._priority: dict[str, str] = {}
         self._first = math.inf
         self._last = -math.inf
+        self._first_at: datetime | None = None
+        self._last_at: datetime | None = None
         self._threshold = float(self._rules.service_level_seconds)
         self._short = float(self._rules.short_abandon_seconds)
         self._wants_agent = "agent" in self._by
@@ -480,12 +506,12 @@ class KpiAggregator:
                 "interaction",
                 [FieldError("type", kind, "not an interaction type the KPIs know")],
             )
-        at = interaction.occurred_at.timestamp()
+        at = _seconds(interaction.occurred_at)
         seen.add(key)
         if at < self._first:
-            self._first = at
+            self._first, self._first_at = at, _in_utc(interaction.occurred_at)
         if at > self._last:
-            self._last = at
+            self._last, self._last_at = at, _in_utc(interaction.occurred_at)
         it: Any = interaction
         # Channel and agent names repeat across millions of records: keep one
         # copy of each (decoders make a new string every time).
@@ -561,7 +587,7 @@ class KpiAggregator:
         if agent is not None:
             agent = self._names.setdefault(agent, agent)
         inbound = it.direction == "inbound"
-        answered_at = None if answered is None else answered.timestamp()
+        answered_at = None if answered is None else _seconds(answered)
         if case is not None:
             case.touch(channel)
             if inbound and it.actor == "customer":
@@ -577,15 +603,16 @@ class KpiAggregator:
         handle = None
         if answered_at is not None and ended is not None:
             # Timestamps: aware times in one ZoneInfo zone subtract as wall clocks.
-            handle = ended.timestamp() - answered_at + it.wrap_up_seconds
+            handle = _seconds(ended) - answered_at + it.wrap_up_seconds
         live = within = abandoned = 0
         if inbound:
             if answered_at is not None:
                 live = 1
                 within = (answered_at - at) <= self._threshold
-            elif ended is not None and ended.timestamp() - at >= self._short:
+            elif ended is not None and _seconds(ended) - at >= self._short:
                 live = abandoned = 1
-        if handle is None and not live:
+        still_talking = answered_at is not None and ended is None
+        if handle is None and not live and not still_talking:
             return
         for slice_key in self._call_keys(it, at, agent if answered_at is not None else None):
             acc = self._calls.get(slice_key)
@@ -593,6 +620,7 @@ class KpiAggregator:
                 acc = self._calls[slice_key] = _CallAcc()
             if handle is not None:
                 acc.handle.append(handle)
+            acc.handle_open += still_talking
             acc.live += live
             acc.within += within
             acc.abandoned += abandoned
@@ -615,23 +643,36 @@ class KpiAggregator:
         if case_id is None:
             return (_NO_TAG,)
         tags = self._tags.get(case_id)
-        if tags is None:
-            self._load(case_id)
-            tags = self._tags[case_id]
-        return tags
+        return tags if tags is not None else self._load(case_id)[0]
 
-    def _load(self, case_id: str) -> None:
-        found = self._cases_lookup(case_id) if self._cases_lookup else None
-        self._tags[case_id] = tuple(found.tags) if found is not None and found.tags else (_NO_TAG,)
-        self._priority[case_id] = found.priority.value if found is not None else "normal"
+    def _load(self, case_id: str) -> tuple[tuple[str, ...], str]:
+        """A case's tags and priority. Only found documents are remembered: a
+        case without one is asked about again at the next report."""
+        found = None
+        if self._cases_lookup is not None:
+            try:
+                found = self._cases_lookup(case_id)
+            except NotFound:  # store.cases.get raises where a lookup returns None
+                found = None
+        if found is None:
+            return (_NO_TAG,), "normal"
+        tags = tuple(found.tags) if found.tags else (_NO_TAG,)
+        self._tags[case_id] = tags
+        self._priority[case_id] = found.priority.value
+        return tags, found.priority.value
 
     def _priority_of(self, case_id: str) -> str:
-        if case_id not in self._priority:
-            self._load(case_id)
-        return self._priority[case_id]
+        known = self._priority.get(case_id)
+        return known if known is not None else self._load(case_id)[1]
 
     def _period(self, period: str, at: float) -> str:
-        day = datetime.fromtimestamp(at, self._zone).date()
+        try:
+            day = (_EPOCH + timedelta(seconds=at)).astimezone(self._zone).date()
+        except OverflowError:
+            raise InvalidInput(
+                "kpi breakdown",
+                [FieldError("occurred_at", at, f"has no {period} in {self._zone_name}")],
+            ) from None
         if period == "day":
             return day.isoformat()
         year, week, _ = day.isocalendar()
@@ -641,7 +682,7 @@ class KpiAggregator:
         if self._calendar is None:
             return end - start
         return self._calendar.business_seconds(
-            datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+            _EPOCH + timedelta(seconds=start), _EPOCH + timedelta(seconds=end)
         )
 
     def report(self, *, as_of: datetime | None = None) -> KpiReport:
@@ -656,7 +697,7 @@ class KpiAggregator:
             raise InvalidInput(
                 "kpi report", [FieldError("as_of", as_of, "must be timezone-aware")]
             )
-        now = as_of.timestamp() if as_of is not None else self._last
+        now = _seconds(as_of) if as_of is not None else self._last
         slices: _Slices = {}
         self._channel_accs = {}
         proactive = 0
@@ -676,8 +717,8 @@ class KpiAggregator:
                     self._calls.get((dimension, name)),
                     self._threshold,
                 )
-        first = None if self._first == math.inf else datetime.fromtimestamp(self._first, UTC)
-        last = None if self._last == -math.inf else datetime.fromtimestamp(self._last, UTC)
+        # The times as given (near year 1 or 9999 they may not exist in UTC).
+        first, last = self._first_at, self._last_at
         return KpiReport(
             overall=overall,
             breakdowns=breakdowns,
@@ -691,6 +732,7 @@ class KpiAggregator:
             time="business" if self._calendar is not None else "calendar",
             time_zone=self._zone_name,
             rules=self._rules,
+            zone=self._zone,
         )
 
     def _keys(

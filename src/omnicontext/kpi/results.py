@@ -143,7 +143,12 @@ class Durations:
         """The statistics of ``values`` (any order)."""
         ordered = sorted(values)
         n = len(ordered)
-        mean = math.fsum(ordered) / n if n else None
+        mean = None
+        if n:
+            try:
+                mean = math.fsum(ordered) / n
+            except OverflowError:  # a sum past the largest float: divide first
+                mean = math.fsum(v / n for v in ordered)
         return cls(mean, percentile(ordered, 0.5), percentile(ordered, 0.9), n, "s", open)
 
     def to_dict(self) -> dict[str, Any]:

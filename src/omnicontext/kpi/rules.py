@@ -177,15 +177,30 @@ class SlaPolicy:
                         **{name: _seconds(f"{where}.{name}", v) for name, v in spec.items()}
                     )
                 except InvalidInput as exc:
-                    errors.extend(exc.errors)
+                    errors.extend(
+                        e if e.field.startswith(where) else FieldError(where, spec, e.reason)
+                        for e in exc.errors
+                    )
         if errors:
             raise InvalidInput("sla policy", errors)
         return cls(targets)
 
 
+_LONGEST = 100 * 365 * 86400  # a target beyond a century is a typo
+
+
 def _seconds(where: str, value: Any) -> timedelta:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise InvalidInput("sla policy", [FieldError(where, value, "must be seconds > 0")])
+    ok = (
+        not isinstance(value, bool)
+        and isinstance(value, int | float)
+        and value >= 1e-6
+        and value <= _LONGEST
+    )
+    if not ok:
+        raise InvalidInput(
+            "sla policy",
+            [FieldError(where, value, "must be seconds, from a microsecond to a century")],
+        )
     return timedelta(seconds=value)
 
 

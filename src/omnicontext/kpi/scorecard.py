@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -279,8 +279,8 @@ class Scorecard:
             "title": self.title,
             "period": {
                 # In the report's zone, so a page shows the times its readers keep.
-                "start": report.start.astimezone(zone).isoformat() if report.start else None,
-                "end": report.end.astimezone(zone).isoformat() if report.end else None,
+                "start": _shown(report.start, zone).isoformat() if report.start else None,
+                "end": _shown(report.end, zone).isoformat() if report.end else None,
                 "time_zone": report.time_zone,
                 "time": report.time,
             },
@@ -328,7 +328,7 @@ class Scorecard:
         report = self.report
         if report.start and report.end:
             zone_name, zone = _report_zone(report)
-            start, end = report.start.astimezone(zone), report.end.astimezone(zone)
+            start, end = _shown(report.start, zone), _shown(report.end, zone)
             lines.append(
                 f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} {zone_name}, {report.time} time"
             )
@@ -392,12 +392,22 @@ _SHORT = {
 }
 
 
+def _shown(moment: datetime, zone: tzinfo) -> datetime:
+    """``moment`` in ``zone``; as given when it has no time there (near year 1 or 9999)."""
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return moment
+
+
 def _report_zone(report: KpiReport) -> tuple[str, tzinfo]:
     """The zone a report's times are shown in: its own, else UTC."""
+    if report.zone is not None:
+        return report.time_zone or str(report.zone), report.zone
     name = report.time_zone or "UTC"
     try:
         return name, ZoneInfo(name)
-    except (ValueError, LookupError):  # a fixed offset given as a tzinfo
+    except (ValueError, LookupError, OSError):
         return "UTC", UTC
 
 

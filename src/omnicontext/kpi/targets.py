@@ -108,13 +108,14 @@ def _threshold(
     if not isinstance(data, Mapping):
         errors.append(FieldError(where, data, "must be a table with green and amber"))
         return None
+    before = len(errors)
     unknown = set(data) - {"green", "amber", "statistic", "channels"}
     for key in sorted(unknown):
         errors.append(FieldError(f"{where}.{key}", data[key], "unknown setting"))
     for key in ("green", "amber"):
         if key not in data:
             errors.append(FieldError(f"{where}.{key}", None, "is required"))
-    if errors and any(e.field.startswith(where) for e in errors):
+    if len(errors) > before:
         return None
     green = _number(f"{where}.green", data["green"], errors)
     amber = _number(f"{where}.amber", data["amber"], errors)
