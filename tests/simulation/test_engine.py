@@ -8,6 +8,7 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -723,3 +724,19 @@ def test_arrival_ids_are_unique() -> None:
         run([member("ana")], [contact("c1", 0), contact("c2", 5), contact("c1", 10)])
     assert caught.value.field == "id"
     assert caught.value.value == "c1"
+
+
+def test_durations_are_real_across_a_clock_change() -> None:
+    """Regression: times in a ZoneInfo zone were added on the wall clock, so a
+    call over the night the clocks go back waited an hour less than it did."""
+    paris = ZoneInfo("Europe/Paris")
+    first = datetime(2026, 10, 25, 2, 30, tzinfo=paris)  # the first 02:30 of the night
+    later = datetime.fromtimestamp(first.timestamp() + 60, paris)
+    result = simulate(
+        Scenario(start=first, traffic=[], staff=[member("ana")]),
+        arrivals=[
+            Arrival(id="a", channel="phone", at=first, handle_seconds=3600, wrap_up_seconds=0),
+            Arrival(id="b", channel="phone", at=later, handle_seconds=60, wrap_up_seconds=0),
+        ],
+    )
+    assert result.overall.wait.mean == 1770  # b waits 3,540 s; a none

@@ -29,7 +29,7 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -185,7 +185,7 @@ class Scenario:
     def end_of_arrivals(self) -> datetime:
         """When the last interval of traffic ends."""
         longest = max((len(t.rates) for t in self.traffic), default=0)
-        return self.start + self.interval * longest
+        return self.start.astimezone(UTC) + self.interval * longest
 
 
 def generate_arrivals(scenario: Scenario) -> list[Arrival]:
@@ -206,6 +206,9 @@ def generate_arrivals(scenario: Scenario) -> list[Arrival]:
         if sum(u.channel == t.channel for u in scenario.traffic) > 1
     }
     span = scenario.interval.total_seconds()
+    # Times are added in UTC: in a zone with clock changes, adding to local
+    # times would count wall-clock hours, not real ones.
+    origin = scenario.start.astimezone(UTC)
     for traffic in scenario.traffic:
         place = seen[traffic.channel]
         seen[traffic.channel] += 1
@@ -230,7 +233,7 @@ def generate_arrivals(scenario: Scenario) -> list[Arrival]:
                     Arrival(
                         id=f"{label}-{number}",
                         channel=traffic.channel,
-                        at=scenario.start + timedelta(seconds=t),
+                        at=origin + timedelta(seconds=t),
                         handle_seconds=traffic.handle.sample(streams["handle"]),
                         patience_seconds=(
                             None
@@ -389,7 +392,7 @@ def simulate(
         seq += 1
         heapq.heappush(events, (at, kind, seq, kind, data))
 
-    start = scenario.start
+    start = scenario.start.astimezone(UTC)  # real durations, across clock changes too
     horizon = scenario.end_of_arrivals
     for staff in scenario.staff:
         dispatcher.add_agent(staff.agent, profile=staff.profile, presence="offline", now=start)
@@ -412,7 +415,7 @@ def simulate(
                 [FieldError(f"{contact.id}.at", contact.at, "is before the scenario starts")],
             )
         by_id[contact.id] = contact
-        push(contact.at, _ARRIVE, contact.id)
+        push(contact.at.astimezone(UTC), _ARRIVE, contact.id)
 
     answered_at: dict[str, datetime] = {}
     gave_up: dict[str, datetime] = {}
@@ -503,13 +506,14 @@ def _measure(
     window_end: datetime,
     threshold: float,
 ) -> SimulationResult:
+    origin = scenario.start.astimezone(UTC)
     overall = _Tally()
     channels: dict[str, _Tally] = defaultdict(_Tally)
     intervals: dict[tuple[datetime, str], _Tally] = defaultdict(_Tally)
     step = scenario.interval
     for contact in contacts:
-        k = (contact.at - scenario.start) // step
-        slot = scenario.start + step * k
+        k = (contact.at.astimezone(UTC) - origin) // step
+        slot = (origin + step * k).astimezone(scenario.start.tzinfo)
         tallies = (overall, channels[contact.channel], intervals[(slot, contact.channel)])
         answered = answered_at.get(contact.id)
         left = gave_up.get(contact.id)
@@ -531,11 +535,11 @@ def _measure(
     work = [s for s in spans if isinstance(s, WorkSpan)]
     presence = [s for s in spans if isinstance(s, PresenceSpan)]
     occupancy: dict[str, Rate] = {}
-    if window_end > scenario.start:
+    if window_end > origin:
         report = measure_occupancy(
             work,
             presence,
-            start=scenario.start,
+            start=origin,
             end=window_end,
             agents=[s.agent.id for s in scenario.staff],
         )
