@@ -408,10 +408,10 @@ def test_a_chat_taken_back_at_the_end_of_a_shift_goes_to_the_next_agent() -> Non
         [contact("chat1", 50, 120, channel="chat")],
     )
     assert result.overall.answered == 1
-    # ben starts the chat again at 100 and holds it for its whole handle time.
-    assert result.end == at(220)
+    # ben takes the chat over at 100 and does the 70 s that are left of it.
+    assert result.end == at(170)
     assert result.max_concurrency["ben"] == 1
-    assert result.occupancy["ben"].count == 120
+    assert result.occupancy["ben"].count == 70
 
 
 def test_a_chat_taken_back_still_counts_the_time_already_spent() -> None:
@@ -740,3 +740,23 @@ def test_durations_are_real_across_a_clock_change() -> None:
         ],
     )
     assert result.overall.wait.mean == 1770  # b waits 3,540 s; a none
+
+
+def test_work_handed_back_is_finished_by_the_next_agent_not_started_again() -> None:
+    """Regression: a chat reclaimed at the end of a shift took its whole handle time
+    again with the next agent, on top of what the first had done."""
+    early = member("early", "chat", shifts=[Shift(secs(0), secs(540))])
+    late = member("late", "chat", shifts=[Shift(secs(540), secs(3600))])
+    result = run([early, late], [contact("c1", 0, 600, channel="chat", wrap_up_seconds=0)])
+    assert (result.occupancy["early"].count, result.occupancy["late"].count) == (540, 60)
+    assert result.end == at(600)
+
+
+def test_traffic_for_a_queue_that_does_not_exist_is_refused() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        Scenario(
+            start=T0,
+            traffic=[Traffic("phone", rates=[10], handle=Fixed(60), queue="billing")],
+            staff=[],
+        )
+    assert (caught.value.field, caught.value.value) == ("traffic[0].queue", "billing")

@@ -175,6 +175,16 @@ class Scenario:
             errors.append(FieldError("start", self.start, "must be timezone-aware"))
         if self.interval <= timedelta(0):
             errors.append(FieldError("interval", self.interval, "must be positive"))
+        known = {q.name for q in self.queues} or {"default"}
+        for i, traffic in enumerate(self.traffic):
+            if traffic.queue not in known:
+                errors.append(
+                    FieldError(
+                        f"traffic[{i}].queue",
+                        traffic.queue,
+                        f"no such queue; known: {sorted(known)}",
+                    )
+                )
         ids = [s.agent.id for s in self.staff]
         for agent_id in sorted({a for a in ids if ids.count(a) > 1}):
             errors.append(FieldError("staff", agent_id, "agent listed twice"))
@@ -420,6 +430,8 @@ def simulate(
     answered_at: dict[str, datetime] = {}
     gave_up: dict[str, datetime] = {}
     token: dict[str, int] = defaultdict(int)
+    working: dict[str, datetime] = {}  # items being worked, since when
+    done: dict[str, float] = {}  # seconds already worked on items handed back
     processed = 0
     arrived = 0
     last = start  # the latest moment the dispatcher has been told of
@@ -428,13 +440,18 @@ def simulate(
         for decision in decisions:
             item_id = decision.item_id
             # Any decision about an item (handed back to the queue when its agent
-            # left, say) makes the end of work scheduled before it void.
+            # left, say) makes the end of work scheduled before it void, and the
+            # time worked so far is kept: the next agent does only the rest.
             token[item_id] += 1
+            since = working.pop(item_id, None)
+            if since is not None:
+                done[item_id] = done.get(item_id, 0.0) + (decision.at - since).total_seconds()
             if decision.agent_id is None:
                 continue
             answered_at.setdefault(item_id, decision.at)
-            handle = timedelta(seconds=by_id[item_id].handle_seconds)
-            push(decision.at + handle, _FINISH, (item_id, token[item_id]))
+            working[item_id] = decision.at
+            rest = max(by_id[item_id].handle_seconds - done.get(item_id, 0.0), 0.0)
+            push(decision.at + timedelta(seconds=rest), _FINISH, (item_id, token[item_id]))
 
     while True:
         due = dispatcher.next_due()
@@ -472,6 +489,7 @@ def simulate(
         elif kind == _FINISH:
             item_id, version = data
             if token[item_id] == version:
+                working.pop(item_id, None)
                 wrap = by_id[item_id].wrap_up_seconds
                 follow(
                     dispatcher.complete(
