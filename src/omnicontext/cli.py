@@ -357,9 +357,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sim.add_argument(
         "--format",
-        choices=("table", "json"),
+        choices=("table", "json", "html"),
         default="table",
-        help="output format (default: %(default)s)",
+        help="output format (default: %(default)s); html shows one run as a dashboard",
     )
     sim.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     sim.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -606,6 +606,7 @@ def _simulate(args: argparse.Namespace) -> int:
         compare,
         compare_table,
         load_scenario,
+        result_dashboard,
         result_table,
     )
 
@@ -634,9 +635,19 @@ def _simulate(args: argparse.Namespace) -> int:
                 bar.close()
         if args.format == "json":
             text = json.dumps(result.to_dict(), indent=2)
+        elif args.format == "html":
+            from omnicontext.kpi.html import render_html
+
+            title = f"Simulated: {Path(args.scenario).stem}"
+            try:
+                text = render_html(result_dashboard(result, title=title))
+            except OmnicontextError as exc:
+                raise _UsageError(str(exc)) from None
         else:
             text = result_table(result)
     else:
+        if args.format == "html":
+            raise _UsageError("--format html shows one run; compare variants as table or json")
         try:
             results = compare(scenarios)
         except InvalidInput as exc:

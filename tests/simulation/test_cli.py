@@ -85,3 +85,17 @@ def test_bad_scenarios_name_the_field(
     code, _, err = run(capsys, str(path))
     assert code == EXIT_USAGE
     assert f"{field}=" in err
+
+
+def test_one_run_as_a_dashboard_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("jinja2")
+    pytest.importorskip("matplotlib")
+    page = tmp_path / "day.html"
+    code, _, err = run(capsys, str(EXAMPLE), "--format", "html", "--output", str(page))
+    assert (code, err) == (EXIT_OK, "")
+    html = page.read_text("utf-8")
+    assert "Simulated: small_team" in html
+    assert "Service level" in html
+    assert "phone" in html
+    code, _, err = run(capsys, str(EXAMPLE), "--compare", str(EXAMPLE), "--format", "html")
+    assert code == EXIT_USAGE

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from omnicontext.errors import FieldError, InvalidInput
+from omnicontext.kpi import Targets, format_duration, format_value
 from omnicontext.model import Agent
 from omnicontext.routing import (
     BestSkillMatch,
@@ -64,6 +65,7 @@ __all__ = [
     "compare",
     "compare_table",
     "load_scenario",
+    "result_dashboard",
     "result_table",
     "scenario_from_dict",
 ]
@@ -309,3 +311,114 @@ def compare(variants: Mapping[str, Scenario]) -> dict[str, SimulationResult]:
                 )
     arrivals = generate_arrivals(first)
     return {name: simulate(variants[name], arrivals=arrivals) for name in names}
+
+
+def _tile(
+    metric: str, label: str, value: float | None, display: str, n: int, unit: str, status: str
+) -> dict[str, Any]:
+    return {
+        "metric": metric,
+        "label": label,
+        "status": status,
+        "display": display,
+        "value": value,
+        "n": n,
+        "unit": unit,
+        "target_display": None,
+    }
+
+
+def _tiles(part: ChannelResult, targets: Targets) -> list[dict[str, Any]]:
+    sl, ab = part.service_level, part.abandonment
+    return [
+        _tile(
+            "volume", "Contacts", part.offered, f"{part.offered:,}", part.offered, "cases", "none"
+        ),
+        {
+            **_tile(
+                "service_level",
+                "Service level",
+                sl.value,
+                format_value("service_level", sl.value),
+                sl.n,
+                "%",
+                targets.status("service_level", sl).value,
+            ),
+            "target_display": _target_display(targets, "service_level"),
+        },
+        {
+            **_tile(
+                "abandonment_rate",
+                "Abandoned",
+                ab.value,
+                format_value("abandonment_rate", ab.value),
+                ab.n,
+                "%",
+                targets.status("abandonment_rate", ab).value,
+            ),
+            "target_display": _target_display(targets, "abandonment_rate"),
+        },
+        _tile(
+            "wait_mean",
+            "Wait (mean)",
+            part.wait.mean,
+            format_duration(part.wait.mean),
+            part.wait.n,
+            "s",
+            "none",
+        ),
+        _tile(
+            "wait_p90",
+            "Wait (90th percentile)",
+            part.wait.p90,
+            format_duration(part.wait.p90),
+            part.wait.n,
+            "s",
+            "none",
+        ),
+    ]
+
+
+def _target_display(targets: Targets, metric: str) -> str | None:
+    threshold = targets.threshold(metric)
+    if threshold is None:
+        return None
+    sign = "\u2265" if metric == "service_level" else "\u2264"
+    return f"{sign} {format_value(metric, threshold.green)}"
+
+
+def result_dashboard(
+    result: SimulationResult, *, title: str = "Simulated day", targets: Targets | None = None
+) -> dict[str, Any]:
+    """A run in the scorecard's JSON shape, for :func:`omnicontext.kpi.html.render_html`:
+    tiles overall (with the team's occupancy) and by channel, judged against the
+    service-level and abandonment ``targets`` (default: the KPI defaults)."""
+    targets = targets if targets is not None else Targets.default()
+    overall = _tiles(result.overall, targets)
+    team = result.occupancy.get("(all)")
+    if team is not None:
+        overall.append(
+            _tile(
+                "occupancy",
+                "Occupancy",
+                team.value,
+                format_value("fcr", team.value),
+                team.n,
+                "%",
+                "none",
+            )
+        )
+    scenario = result.scenario
+    return {
+        "title": title,
+        "period": {
+            "start": scenario.start.isoformat(),
+            "end": result.end.astimezone(scenario.start.tzinfo).isoformat(),
+            "time_zone": str(scenario.start.tzinfo),
+            "time": "calendar",
+        },
+        "overall": overall,
+        "by_channel": {c: _tiles(part, targets) for c, part in result.by_channel.items()},
+        "trend": {"period": None, "rows": []},
+        "root_causes": [],
+    }
