@@ -361,6 +361,14 @@ def _parser() -> argparse.ArgumentParser:
         default="table",
         help="output format (default: %(default)s); html shows one run as a dashboard",
     )
+    sim.add_argument(
+        "--replay",
+        metavar="FILE",
+        help=(
+            "replay the inbound phone calls of a .jsonl file of interactions (their times, "
+            "talk times and patience) instead of drawing the scenario's traffic"
+        ),
+    )
     sim.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     sim.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -617,6 +625,9 @@ def _simulate(args: argparse.Namespace) -> int:
         raise _UsageError(str(exc)) from None
     if len(scenarios) < len(paths):
         raise _UsageError("a scenario is named twice")
+    arrivals = _replayed_arrivals(args.replay, scenarios[args.scenario]) if args.replay else None
+    if arrivals is not None and args.compare:
+        raise _UsageError("--replay runs one scenario; compare variants on drawn traffic")
     if len(scenarios) == 1:
         bar = None
         if not args.quiet and _stderr_is_tty():
@@ -626,6 +637,7 @@ def _simulate(args: argparse.Namespace) -> int:
         try:
             result = simulate(
                 scenarios[args.scenario],
+                arrivals=arrivals,
                 progress=None if bar is None else (lambda done, total: bar(done, done)),
             )
         except InvalidInput as exc:
@@ -658,6 +670,24 @@ def _simulate(args: argparse.Namespace) -> int:
             text = compare_table(results)
     _write_output(text, args.output)
     return EXIT_OK
+
+
+def _replayed_arrivals(path: str, scenario: Any) -> list[Any]:
+    from omnicontext.simulation.replay import arrivals_from_calls
+
+    calls = []
+    with _open_input(path, "--replay") as handle:
+        for number, item in read_jsonl(handle):
+            if isinstance(item, InvalidInput):
+                raise _UsageError(f"--replay {path}:{number}: {_describe(item.errors)}")
+            if isinstance(item, Call) and item.channel == "phone" and item.direction == "inbound":
+                calls.append(item)
+    if not calls:
+        raise _UsageError(f"--replay {path}: no inbound phone calls to replay")
+    try:
+        return arrivals_from_calls(calls, seed=scenario.seed)
+    except InvalidInput as exc:
+        raise _UsageError(f"--replay {path}: {exc}") from None
 
 
 # -- kpi ----------------------------------------------------------------------

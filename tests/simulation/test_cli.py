@@ -99,3 +99,36 @@ def test_one_run_as_a_dashboard_page(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "phone" in html
     code, _, err = run(capsys, str(EXAMPLE), "--compare", str(EXAMPLE), "--format", "html")
     assert code == EXIT_USAGE
+
+
+def test_replaying_the_calls_of_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = tmp_path / "two_agents.toml"
+    scenario.write_text(
+        'start = "2026-03-02T09:00:00Z"\n[[agents]]\nid = "ag"\ncount = 2\nchannels = ["phone"]\n',
+        encoding="utf-8",
+    )
+    t = "2026-03-02T09:0{}:00Z"
+    calls = [
+        # answered after 10 s, talked 2 min; abandoned after 30 s; an email is ignored
+        {"id": "c1", "type": "call", "occurred_at": t.format(0), "channel": "phone",
+         "customer_id": "a", "actor": "customer", "direction": "inbound", "agent_id": "x",
+         "answered_at": "2026-03-02T09:00:10Z", "ended_at": "2026-03-02T09:02:10Z"},
+        {"id": "c2", "type": "call", "occurred_at": t.format(1), "channel": "phone",
+         "customer_id": "b", "actor": "customer", "direction": "inbound",
+         "ended_at": "2026-03-02T09:01:30Z"},
+        {"id": "m1", "type": "message", "occurred_at": t.format(2), "channel": "email",
+         "customer_id": "c", "actor": "customer", "direction": "inbound", "body": "hi"},
+    ]  # fmt: skip
+    history = tmp_path / "calls.jsonl"
+    history.write_text("".join(json.dumps(c) + "\n" for c in calls), encoding="utf-8")
+    code, out, err = run(capsys, str(scenario), "--replay", str(history), "--format", "json")
+    assert (code, err) == (EXIT_OK, "")
+    data = json.loads(out)
+    # Two free agents: both callers are answered at once in the simulation.
+    assert (data["offered"], data["overall"]["answered"]) == (2, 2)
+    assert data["overall"]["wait"]["mean"] == 0
+    empty = tmp_path / "none.jsonl"
+    empty.write_text(json.dumps(calls[2]) + "\n", encoding="utf-8")
+    code, _, err = run(capsys, str(scenario), "--replay", str(empty))
+    assert code == EXIT_USAGE
+    assert "no inbound phone calls" in err

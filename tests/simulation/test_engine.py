@@ -760,3 +760,14 @@ def test_traffic_for_a_queue_that_does_not_exist_is_refused() -> None:
             staff=[],
         )
     assert (caught.value.field, caught.value.value) == ("traffic[0].queue", "billing")
+
+
+def test_occupancy_by_team() -> None:
+    voice = [Staff(Agent(id=name, channels=("phone",)), team="voice") for name in ("ana", "ben")]
+    solo = Staff(Agent(id="cy", channels=("chat",)))
+    result = run([*voice, solo], [contact("c1", 0, 100, wrap_up_seconds=0)])
+    assert list(result.occupancy_by_team) == ["voice"]
+    team = result.occupancy_by_team["voice"]
+    # Two agents on duty for the whole run (100 s, until the call ends), one of
+    # them busy all along: 100 of 200 seconds.
+    assert (team.count, team.n) == (100, 200)

@@ -118,12 +118,15 @@ class Shift:
 @attrs.frozen
 class Staff:
     """One agent of the roster: who they are (channels and skills), their
-    capacity ``profile`` (default: the dispatcher's), and their ``shifts``
-    (default: on from the start until every customer is served)."""
+    capacity ``profile`` (default: the dispatcher's), their ``shifts``
+    (default: on from the start until every customer is served), and the
+    ``team`` they belong to."""
 
     agent: Agent
     profile: CapacityProfile | None = None
     shifts: tuple[Shift, ...] = ()
+    team: str | None = None
+    """The team whose occupancy the agent counts in (``None``: no team)."""
 
 
 @attrs.frozen
@@ -329,7 +332,8 @@ class SimulationResult:
     ``overall`` and ``by_channel`` are per contact; ``by_interval`` maps each
     interval's start to its channels' results (contacts count in the interval
     they arrived in). ``occupancy`` maps each agent, and ``"(all)"``, to the
-    share of their shift spent handling work; ``max_concurrency`` to the most
+    share of their shift spent handling work, and ``occupancy_by_team`` each
+    team the same way; ``max_concurrency`` maps each agent to the most
     items they held at once; ``alerts`` are the workload module's overload
     alerts over the run.
     """
@@ -340,6 +344,7 @@ class SimulationResult:
     by_channel: Mapping[str, ChannelResult]
     by_interval: Mapping[datetime, Mapping[str, ChannelResult]]
     occupancy: Mapping[str, Rate]
+    occupancy_by_team: Mapping[str, Rate]
     max_concurrency: Mapping[str, int]
     alerts: tuple[OverloadAlert, ...]
     events: int
@@ -358,6 +363,7 @@ class SimulationResult:
                 for at, channels in self.by_interval.items()
             },
             "occupancy": {a: r.to_dict() for a, r in self.occupancy.items()},
+            "occupancy_by_team": {t: r.to_dict() for t, r in self.occupancy_by_team.items()},
             "max_concurrency": dict(self.max_concurrency),
             "alerts": [
                 {"agent_id": a.agent_id, "kind": a.kind.value, "start": a.start.isoformat()}
@@ -553,6 +559,11 @@ def _measure(
     work = [s for s in spans if isinstance(s, WorkSpan)]
     presence = [s for s in spans if isinstance(s, PresenceSpan)]
     occupancy: dict[str, Rate] = {}
+    by_team: dict[str, Rate] = {}
+    teams: dict[str, list[str]] = defaultdict(list)
+    for staff in scenario.staff:
+        if staff.team is not None:
+            teams[staff.team].append(staff.agent.id)
     if window_end > origin:
         report = measure_occupancy(
             work,
@@ -560,7 +571,10 @@ def _measure(
             start=origin,
             end=window_end,
             agents=[s.agent.id for s in scenario.staff],
+            teams=teams,
         )
+        for team, part in sorted(report.teams.items()):
+            by_team[team] = _occupancy(part.occupancy)
         for agent_id, part in sorted(report.agents.items()):
             occupancy[agent_id] = _occupancy(part.occupancy)
         occupancy["(all)"] = _occupancy(report.total.occupancy)
@@ -572,6 +586,7 @@ def _measure(
         by_channel={c: t.result(threshold) for c, t in sorted(channels.items())},
         by_interval=dict(by_interval),
         occupancy=occupancy,
+        occupancy_by_team=by_team,
         max_concurrency=_max_concurrency(work),
         alerts=alerts,
         events=processed,

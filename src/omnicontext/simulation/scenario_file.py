@@ -15,7 +15,7 @@ team, and the routing policy::
 
     [[agents]]
     id = "phones"                      # with count: phones-01, phones-02, ...
-    count = 6
+    count = 6                          # a group is a team ("team" names another)
     channels = ["phone"]
     shifts = [{ start = "08:00", end = "12:00", breaks = [["10:00", "10:15"]] }]
 
@@ -165,7 +165,7 @@ def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
     for i, spec in enumerate(data.get("agents", [])):
         where = f"agents[{i}]"
         spec = _table(spec, where)
-        _unknown(spec, {"id", "count", "channels", "skills", "shifts"}, where)
+        _unknown(spec, {"id", "count", "channels", "skills", "shifts", "team"}, where)
         if "id" not in spec:
             raise _fail(f"{where}.id", None, "is required")
         count = spec.get("count", 1)
@@ -199,7 +199,8 @@ def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
                 channels=tuple(spec.get("channels", ())),
                 skills=dict(spec.get("skills", {})),
             )
-            staff.append(Staff(agent, shifts=tuple(shifts)))
+            team = spec.get("team", spec["id"] if count > 1 else None)
+            staff.append(Staff(agent, shifts=tuple(shifts), team=team))
     policy = _table(data.get("policy", {}), "policy")
     _unknown(policy, {"ranker", "sticky"}, "policy")
     ranker = policy.get("ranker", "longest_idle")
