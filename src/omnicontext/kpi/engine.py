@@ -506,12 +506,16 @@ class KpiAggregator:
                 "interaction",
                 [FieldError("type", kind, "not an interaction type the KPIs know")],
             )
-        at = _seconds(interaction.occurred_at)
+        occurred = interaction.occurred_at
+        try:
+            at = occurred.timestamp()
+        except (ValueError, OverflowError, OSError):  # near year 1 or 9999
+            at = _seconds(occurred)
         seen.add(key)
         if at < self._first:
-            self._first, self._first_at = at, _in_utc(interaction.occurred_at)
+            self._first, self._first_at = at, occurred
         if at > self._last:
-            self._last, self._last_at = at, _in_utc(interaction.occurred_at)
+            self._last, self._last_at = at, occurred
         it: Any = interaction
         # Channel and agent names repeat across millions of records: keep one
         # copy of each (decoders make a new string every time).
@@ -717,8 +721,9 @@ class KpiAggregator:
                     self._calls.get((dimension, name)),
                     self._threshold,
                 )
-        # The times as given (near year 1 or 9999 they may not exist in UTC).
-        first, last = self._first_at, self._last_at
+        # In UTC, so equal instants given in other offsets read alike.
+        first = None if self._first_at is None else _in_utc(self._first_at)
+        last = None if self._last_at is None else _in_utc(self._last_at)
         return KpiReport(
             overall=overall,
             breakdowns=breakdowns,
