@@ -1,13 +1,19 @@
 """Measuring and reporting helpers the benchmark scripts share: process
-memory (peak and current RSS, Linux's resettable ``VmHWM``) and the plain-text
-table of figures with targets and verdicts."""
+memory (peak and current RSS, Linux's resettable ``VmHWM``), running a side
+in a fresh interpreter, a line about the machine, and the plain-text table of
+figures with targets and verdicts."""
 
 from __future__ import annotations
 
+import json
 import os
+import platform
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
 
 try:
     import resource
@@ -95,3 +101,48 @@ def print_table(
                 f"{r.target:<{widths[2]}}  {r.verdict}".rstrip()
             )
     print(line)
+
+
+def run_child(script: str, args: Sequence[str], *, timeout: float) -> dict[str, Any]:
+    """``script`` in a fresh interpreter with ``args``; its last stdout line is JSON.
+
+    A failed child comes back as ``{"error": ..., "stderr": ...}``."""
+    proc = subprocess.run(
+        [sys.executable, script, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    if proc.returncode != 0:
+        lines = proc.stderr.strip().splitlines() or ["(no output)"]
+        return {
+            "error": f"child failed (exit {proc.returncode}): {lines[-1]}",
+            "stderr": "\n".join(lines[-25:]),
+        }
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def machine(packages: Sequence[str]) -> str:
+    """Python, the versions of ``packages``, the processor, cores, system and load."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    versions = []
+    for name in packages:
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} not installed")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return (
+        f"python {platform.python_version()}; {'; '.join(versions)}; {cpu}; "
+        f"cpus {os.cpu_count()}; {platform.system()} {platform.release()}; load average {load}"
+    )

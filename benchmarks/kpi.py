@@ -72,10 +72,7 @@ import gc
 import heapq
 import json
 import math
-import os
-import platform
 import random
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -83,11 +80,20 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from _report import Row, mb, print_table, rate, rss_peak_bytes, verdict, vm_hwm_bytes
+from _report import (
+    Row,
+    machine,
+    mb,
+    print_table,
+    rate,
+    rss_peak_bytes,
+    run_child,
+    verdict,
+    vm_hwm_bytes,
+)
 
 try:
     import resource
@@ -832,31 +838,12 @@ def _stats(seconds: Any, cases: int) -> dict[str, Any]:
     }
 
 
-def run_child(args: Sequence[str]) -> dict[str, Any]:
-    """This script in a fresh interpreter with ``args``; its last stdout line is JSON."""
-    proc = subprocess.run(
-        [sys.executable, __file__, *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=CHILD_TIMEOUT_S,
-    )
-    if proc.returncode != 0:
-        lines = proc.stderr.strip().splitlines() or ["(no output)"]
-        return {
-            "error": f"child failed (exit {proc.returncode}): {lines[-1]}",
-            "stderr": "\n".join(lines[-25:]),
-        }
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
-
-
 def run_side(args: Sequence[str], repeat: int) -> dict[str, Any]:
     """``repeat`` fresh children: the figures and time of the fastest, the memory of the
     hungriest (each run's peak and growth are its own)."""
     runs: list[dict[str, Any]] = []
     for _ in range(repeat):
-        run = run_child(args)
+        run = _child(args)
         if "error" in run:
             return run
         runs.append(run)
@@ -1018,7 +1005,7 @@ def report(
             f"cases by channel: {mix}; proactive {meta['proactive_cases']:,}",
             f"lines by type: {types} (dup: a repeated line)",
         ]
-    header.append(machine())
+    header.append(machine(("pandas", "pyarrow", "numpy", "pydantic")))
     if theirs is not None:
         header.append(
             f"pandas side: read_json(lines=True, engine={args.pandas_engine!r}"
@@ -1126,29 +1113,6 @@ def _count_lines(path: Path) -> int:
     return count
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    versions = []
-    for name in ("pandas", "pyarrow", "numpy", "pydantic"):
-        try:
-            versions.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name} not installed")
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return (
-        f"python {platform.python_version()}; {'; '.join(versions)}; {cpu}; "
-        f"cpus {os.cpu_count()}; {platform.system()} {platform.release()}; load average {load}"
-    )
-
-
 # -- main ---------------------------------------------------------------------------------
 
 
@@ -1173,7 +1137,7 @@ def prepare(args: argparse.Namespace) -> tuple[Path, dict[str, Any] | None]:
         meta = json.loads(meta_path.read_text()) if meta_path.exists() else None
         return path, meta
     _status(f"generating {args.interactions:,} interactions into {path} ...")
-    meta = run_child(["--child-generate", str(path), str(args.interactions), str(args.seed)])
+    meta = _child(["--child-generate", str(path), str(args.interactions), str(args.seed)])
     if "error" in meta:
         raise SystemExit(f"generating the input failed: {meta['error']}")
     _status(
@@ -1181,6 +1145,11 @@ def prepare(args: argparse.Namespace) -> tuple[Path, dict[str, Any] | None]:
         f"{meta['validated']:,} lines validated"
     )
     return path, meta
+
+
+def _child(args: Sequence[str]) -> dict[str, Any]:
+    """This script in a fresh interpreter with ``args`` (see ``_report.run_child``)."""
+    return run_child(__file__, args, timeout=CHILD_TIMEOUT_S)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -70,11 +70,8 @@ import cProfile
 import gc
 import json
 import math
-import os
-import platform
 import pstats
 import random
-import subprocess
 import sys
 import textwrap
 import time
@@ -83,11 +80,19 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from importlib import metadata
 from typing import Any
 
-import attrs
-from _report import Row, mb, print_table, rss_now_bytes, rss_peak_bytes, verdict, vm_hwm_bytes
+from _report import (
+    Row,
+    machine,
+    mb,
+    print_table,
+    rss_now_bytes,
+    rss_peak_bytes,
+    run_child,
+    verdict,
+    vm_hwm_bytes,
+)
 
 from omnicontext.model import Agent
 from omnicontext.routing import BestSkillMatch, CapacityProfile, LongestIdle, Policy, Queue, Step
@@ -279,27 +284,6 @@ def build_scenario(contacts: int, agents: int, seed: int) -> Scenario:
     )
 
 
-def draw_arrivals(scenario: Scenario) -> tuple[list[Arrival], bool]:
-    """The scenario's contacts, and whether their ids had to be made unique.
-
-    ``generate_arrivals`` numbers contacts per channel (``phone-1``, ...), so two
-    traffics on one channel (one per skill queue here) give the same ids and
-    ``simulate`` refuses them; the queue name is then put in front."""
-    contacts = generate_arrivals(scenario)
-    if len({c.id for c in contacts}) == len(contacts):
-        return contacts, False
-    return [attrs.evolve(c, id=f"{c.queue}-{c.id}") for c in contacts], True
-
-
-def run_day(scenario: Scenario, renamed: bool) -> SimulationResult:
-    """What is timed: ``simulate(scenario)``, or, when the drawn ids collide, the
-    same steps by hand (draw, make the ids unique, simulate those arrivals)."""
-    if not renamed:
-        return simulate(scenario)
-    contacts, _ = draw_arrivals(scenario)
-    return simulate(scenario, arrivals=contacts)
-
-
 def _work_seconds(contact: Arrival) -> float:
     """Agent-seconds the contact takes: handle time times the share of an agent
     its channel takes (a call all of it), plus its wrap-up."""
@@ -354,19 +338,16 @@ def _summary(result: SimulationResult) -> dict[str, Any]:
 def omnicontext_child(contacts: int, agents: int, seed: int, traced: bool) -> dict[str, Any]:
     """Build the day, then time ``simulate`` on it; memory before and after."""
     scenario = build_scenario(contacts, agents, seed)
-    probe, renamed = draw_arrivals(scenario)
-    del probe
     gc.collect()
     base, hwm_base, now_base = rss_peak_bytes(), vm_hwm_bytes(), rss_now_bytes()
     if traced:
         tracemalloc.start()
     t0, c0 = time.perf_counter(), time.process_time()
-    result = run_day(scenario, renamed)
+    result = simulate(scenario)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     out: dict[str, Any] = {
         "wall_s": wall,
         "cpu_s": cpu,
-        "renamed": renamed,
         "rss_base": base,
         "rss_peak": rss_peak_bytes(),
         "rss_now_base": now_base,
@@ -381,7 +362,7 @@ def omnicontext_child(contacts: int, agents: int, seed: int, traced: bool) -> di
     del result
     gc.collect()
     t1 = time.perf_counter()
-    draw_arrivals(scenario)
+    generate_arrivals(scenario)
     out["draw_s"] = time.perf_counter() - t1
     return out
 
@@ -431,31 +412,12 @@ def ciw_child(rate: float, mean: float, servers: int, span: float, seed: int) ->
 # -- children ---------------------------------------------------------------------------------
 
 
-def run_child(args: Sequence[str]) -> dict[str, Any]:
-    """This script in a fresh interpreter with ``args``; its last stdout line is JSON."""
-    proc = subprocess.run(
-        [sys.executable, __file__, *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=CHILD_TIMEOUT_S,
-    )
-    if proc.returncode != 0:
-        lines = proc.stderr.strip().splitlines() or ["(no output)"]
-        return {
-            "error": f"child failed (exit {proc.returncode}): {lines[-1]}",
-            "stderr": "\n".join(lines[-25:]),
-        }
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
-
-
 def run_side(args: Sequence[str], repeat: int) -> dict[str, Any]:
     """``repeat`` fresh children: the figures of the fastest (wall), the best CPU
     time, the memory of the hungriest, and whether the figures were the same."""
     runs: list[dict[str, Any]] = []
     for _ in range(repeat):
-        run = run_child(args)
+        run = _child(args)
         if "error" in run:
             return run
         runs.append(run)
@@ -538,10 +500,9 @@ def breakdown(
 
 def profile_run(contacts: int, agents: int, seed: int) -> None:
     scenario = build_scenario(contacts, agents, seed)
-    _, renamed = draw_arrivals(scenario)
     profiler = cProfile.Profile()
     profiler.enable()
-    result = run_day(scenario, renamed)
+    result = simulate(scenario)
     profiler.disable()
     stats = pstats.Stats(profiler)
     total, rows, inside = breakdown(stats)
@@ -561,29 +522,6 @@ def profile_run(contacts: int, agents: int, seed: int) -> None:
 
 
 # -- the report -------------------------------------------------------------------------------
-
-
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    versions = []
-    for name in ("omnicontext", "ciw", "pydantic"):
-        try:
-            versions.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name} not installed")
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return (
-        f"python {platform.python_version()}; {'; '.join(versions)}; {cpu}; "
-        f"cpus {os.cpu_count()}; {platform.system()} {platform.release()}; load average {load}"
-    )
 
 
 def _pct(x: float | None) -> str:
@@ -608,7 +546,6 @@ class Day:
 
     scenario: Scenario
     contacts: list[Arrival]
-    renamed: bool
     span_s: float
     available_s: float
     work_s: float
@@ -629,12 +566,12 @@ class Day:
 
 def describe_day(contacts: int, agents: int, seed: int) -> Day:
     scenario = build_scenario(contacts, agents, seed)
-    drawn, renamed = draw_arrivals(scenario)
+    drawn = generate_arrivals(scenario)
     span = (scenario.end_of_arrivals - scenario.start).total_seconds()
     available = available_seconds(scenario.staff, timedelta(0), timedelta(seconds=span))
     work = math.fsum(_work_seconds(c) for c in drawn)
     mean_handle = math.fsum(c.handle_seconds for c in drawn) / max(len(drawn), 1)
-    return Day(scenario, drawn, renamed, span, available, work, mean_handle)
+    return Day(scenario, drawn, span, available, work, mean_handle)
 
 
 def _ciw_rows(
@@ -715,7 +652,7 @@ def report(
         f"{len(skills)} skills ({', '.join(skills)}); {len(scenario.queues)} queues with "
         f"overflow steps; {len(scenario.traffic)} traffic streams; service level threshold "
         f"{SL_SECONDS:g} s",
-        _machine(),
+        machine(("omnicontext", "ciw", "pydantic")),
         f"runs per side: {args.repeat} (fresh child processes); whole benchmark {total_s:,.0f} s",
     ]
     if "error" in ours:
@@ -724,13 +661,8 @@ def report(
         return 1
     cpu, wall = ours["best_cpu_s"], ours["wall_s"]
     events, contacts = ours["events"], ours["offered"]
-    timed = (
-        "generate_arrivals, ids made unique, simulate(scenario, arrivals=...)"
-        if ours["renamed"]
-        else "simulate(scenario)"
-    )
     speed_rows = [
-        Row("what is timed", timed),
+        Row("what is timed", "simulate(scenario)"),
         Row(
             "time, CPU (wall), best of runs",
             f"{cpu:,.2f} s ({wall:,.2f} s)",
@@ -859,16 +791,6 @@ def report(
         "before it, the largest of the runs."
     )
     print(textwrap.fill(notes, width=100))
-    if ours["renamed"]:
-        print(
-            textwrap.fill(
-                "note: generate_arrivals gave two contacts the same id (it numbers them per "
-                "channel, and this day has one traffic stream per channel and skill queue), "
-                "which simulate() refuses; the timed run therefore draws the arrivals, puts "
-                "the queue name in front of each id and passes them to simulate(arrivals=...).",
-                width=100,
-            )
-        )
     return 0
 
 
@@ -877,6 +799,11 @@ def report(
 
 def _status(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+def _child(args: Sequence[str]) -> dict[str, Any]:
+    """This script in a fresh interpreter with ``args`` (see ``_report.run_child``)."""
+    return run_child(__file__, args, timeout=CHILD_TIMEOUT_S)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -936,7 +863,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     traced = None
     if args.tracemalloc:
         _status("omnicontext under tracemalloc ...")
-        traced = run_child(["--child-omnicontext", *size, "1"])
+        traced = _child(["--child-omnicontext", *size, "1"])
     equivalent = literal = None
     if not args.no_ciw:
         span, seed = repr(day.span_s), str(args.seed)
