@@ -14,7 +14,7 @@ from omnicontext.kpi.engine import (
     KpiReport,
     compute,
 )
-from omnicontext.kpi.occupancy import ALL_AGENTS, agent_occupancy
+from omnicontext.kpi.occupancy import ALL_AGENTS, agent_occupancy, occupancy_rate
 from omnicontext.kpi.reader import fast_reader_available, scan_jsonl
 from omnicontext.kpi.results import (
     METRICS,
@@ -72,6 +72,7 @@ __all__ = [
     "fast_reader_available",
     "format_duration",
     "format_value",
+    "occupancy_rate",
     "percentile",
     "root_causes",
     "scan_jsonl",

@@ -618,7 +618,9 @@ class KpiAggregator:
         still_talking = answered_at is not None and ended is None
         if handle is None and not live and not still_talking:
             return
-        for slice_key in self._call_keys(it, at, agent if answered_at is not None else None):
+        taker = agent if answered_at is not None else None
+        # An unanswered call has nobody to count for: no agent slice at all.
+        for slice_key in self._keys(channel, taker, it.case_id, at, nobody=None):
             acc = self._calls.get(slice_key)
             if acc is None:
                 acc = self._calls[slice_key] = _CallAcc()
@@ -628,18 +630,6 @@ class KpiAggregator:
             acc.live += live
             acc.within += within
             acc.abandoned += abandoned
-
-    def _call_keys(self, interaction: Any, at: float, agent: str | None) -> list[tuple[str, str]]:
-        keys = [_OVERALL]
-        if self._wants_channel:
-            keys.append(("channel", interaction.channel))
-        if self._wants_agent and agent is not None:
-            keys.append(("agent", agent))
-        if self._wants_tag:
-            keys.extend(("tag", t) for t in self._tags_of(interaction.case_id))
-        for period in self._wants_period:
-            keys.append((period, self._period(period, at)))
-        return keys
 
     # -- reading ---------------------------------------------------------------
 
@@ -741,13 +731,22 @@ class KpiAggregator:
         )
 
     def _keys(
-        self, channel: str, agent: str | None, case_id: str | None, at: float
+        self,
+        channel: str,
+        agent: str | None,
+        case_id: str | None,
+        at: float,
+        *,
+        nobody: str | None = _NO_AGENT,
     ) -> list[tuple[str, str]]:
+        """The slices a contribution counts in; without an agent, it counts
+        under ``nobody`` (or in no agent slice when that is ``None``)."""
         keys = [_OVERALL]
         if self._wants_channel:
             keys.append(("channel", channel))
-        if self._wants_agent:
-            keys.append(("agent", agent or _NO_AGENT))
+        who = agent or nobody
+        if self._wants_agent and who is not None:
+            keys.append(("agent", who))
         if self._wants_tag:
             keys.extend(("tag", t) for t in self._tags_of(case_id))
         for period in self._wants_period:

@@ -25,20 +25,22 @@ from omnicontext.kpi.results import Rate
 from omnicontext.model import InteractionBase
 from omnicontext.routing import CapacityProfile
 from omnicontext.workload import (
-    Occupancy,
     PresenceSpan,
+    Ratio,
     measure_occupancy,
     spans_from_interactions,
 )
 
-__all__ = ["ALL_AGENTS", "agent_occupancy"]
+__all__ = ["ALL_AGENTS", "agent_occupancy", "occupancy_rate"]
 
 ALL_AGENTS = "(all)"
 """The key of the whole team's occupancy in :func:`agent_occupancy`'s result."""
 
 
-def _rate(part: Occupancy) -> Rate:
-    share = part.occupancy
+def occupancy_rate(share: Ratio) -> Rate:
+    """A workload :class:`~omnicontext.workload.Ratio` as a KPI :class:`Rate`:
+    ``value`` in percent (``None`` with no time to divide by), ``n`` and
+    ``count`` the denominator and numerator seconds, rounded."""
     value = 100.0 * share.value if share.denominator_seconds else None
     return Rate(
         value=value,
@@ -69,6 +71,6 @@ def agent_occupancy(
     ordered = sorted(interactions, key=lambda item: (item.occurred_at, item.id))
     spans = spans_from_interactions(ordered, profile=profile)
     report = measure_occupancy(spans, presence, start=start, end=end)
-    out = {agent: _rate(part) for agent, part in sorted(report.agents.items())}
-    out[ALL_AGENTS] = _rate(report.total)
+    out = {agent: occupancy_rate(part.occupancy) for agent, part in sorted(report.agents.items())}
+    out[ALL_AGENTS] = occupancy_rate(report.total.occupancy)
     return out

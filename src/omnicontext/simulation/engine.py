@@ -35,7 +35,7 @@ from typing import Any
 import attrs
 
 from omnicontext.errors import FieldError, InvalidInput
-from omnicontext.kpi import Durations, Rate
+from omnicontext.kpi import Durations, Rate, occupancy_rate
 from omnicontext.model import Agent
 from omnicontext.routing import CapacityProfile, Dispatcher, Queue, WorkItem
 from omnicontext.simulation.distributions import Distribution
@@ -574,10 +574,10 @@ def _measure(
             teams=teams,
         )
         for team, part in sorted(report.teams.items()):
-            by_team[team] = _occupancy(part.occupancy)
+            by_team[team] = occupancy_rate(part.occupancy)
         for agent_id, part in sorted(report.agents.items()):
-            occupancy[agent_id] = _occupancy(part.occupancy)
-        occupancy["(all)"] = _occupancy(report.total.occupancy)
+            occupancy[agent_id] = occupancy_rate(part.occupancy)
+        occupancy["(all)"] = occupancy_rate(report.total.occupancy)
     alerts = tuple(detect_overload(work, presence)) if work else ()
     return SimulationResult(
         scenario=scenario,
@@ -591,16 +591,6 @@ def _measure(
         alerts=alerts,
         events=processed,
         end=end,
-    )
-
-
-def _occupancy(share: Any) -> Rate:
-    value = 100.0 * share.value if share.denominator_seconds else None
-    return Rate(
-        value=value,
-        n=round(share.denominator_seconds),
-        unit="%",
-        count=round(share.numerator_seconds),
     )
 
 
