@@ -97,8 +97,11 @@ def test_one_run_as_a_dashboard_page(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "Simulated: small_team" in html
     assert "Service level" in html
     assert "phone" in html
-    code, _, err = run(capsys, str(EXAMPLE), "--compare", str(EXAMPLE), "--format", "html")
+    twin = tmp_path / "twin.toml"
+    twin.write_text(EXAMPLE.read_text("utf-8"), encoding="utf-8")
+    code, _, err = run(capsys, str(EXAMPLE), "--compare", str(twin), "--format", "html")
     assert code == EXIT_USAGE
+    assert "--format html shows one run" in err
 
 
 def test_replaying_the_calls_of_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -35,6 +35,7 @@ from omnicontext.kpi.scorecard import (
     Tile,
     format_duration,
     format_value,
+    judge,
     root_causes,
     scorecard,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "fast_reader_available",
     "format_duration",
     "format_value",
+    "judge",
     "occupancy_rate",
     "percentile",
     "root_causes",

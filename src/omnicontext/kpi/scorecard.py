@@ -39,6 +39,7 @@ __all__ = [
     "Tile",
     "format_duration",
     "format_value",
+    "judge",
     "root_causes",
     "scorecard",
 ]
@@ -141,7 +142,9 @@ def _n(result: Result, statistic: str) -> int:
     return result.n
 
 
-def _tile(metric: str, result: Result, targets: Targets, channel: str | None) -> Tile:
+def judge(metric: str, result: Result, targets: Targets, channel: str | None = None) -> Tile:
+    """One metric's result as a scorecard tile: its statistic, display and status
+    against ``targets`` (on ``channel``)."""
     threshold = targets.threshold(metric, channel)
     statistic = threshold.statistic if threshold else _statistic(metric)
     value = statistic_of(result, statistic)
@@ -167,7 +170,7 @@ def _statistic(metric: str) -> str:
 def _tiles(
     results: Mapping[str, Result], targets: Targets, channel: str | None, metrics: Sequence[str]
 ) -> tuple[Tile, ...]:
-    return tuple(_tile(m, results[m], targets, channel) for m in metrics if m in results)
+    return tuple(judge(m, results[m], targets, channel) for m in metrics if m in results)
 
 
 @attrs.frozen

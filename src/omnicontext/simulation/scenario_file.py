@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from omnicontext.errors import FieldError, InvalidInput
-from omnicontext.kpi import Targets, format_duration, format_value
+from omnicontext.kpi import Targets, format_duration, judge
 from omnicontext.model import Agent
 from omnicontext.routing import (
     BestSkillMatch,
@@ -330,35 +330,12 @@ def _tile(
 
 
 def _tiles(part: ChannelResult, targets: Targets) -> list[dict[str, Any]]:
-    sl, ab = part.service_level, part.abandonment
     return [
         _tile(
             "volume", "Contacts", part.offered, f"{part.offered:,}", part.offered, "cases", "none"
         ),
-        {
-            **_tile(
-                "service_level",
-                "Service level",
-                sl.value,
-                format_value("service_level", sl.value),
-                sl.n,
-                "%",
-                targets.status("service_level", sl).value,
-            ),
-            "target_display": _target_display(targets, "service_level"),
-        },
-        {
-            **_tile(
-                "abandonment_rate",
-                "Abandoned",
-                ab.value,
-                format_value("abandonment_rate", ab.value),
-                ab.n,
-                "%",
-                targets.status("abandonment_rate", ab).value,
-            ),
-            "target_display": _target_display(targets, "abandonment_rate"),
-        },
+        judge("service_level", part.service_level, targets).to_dict(),
+        judge("abandonment_rate", part.abandonment, targets).to_dict(),
         _tile(
             "wait_mean",
             "Wait (mean)",
@@ -380,14 +357,6 @@ def _tiles(part: ChannelResult, targets: Targets) -> list[dict[str, Any]]:
     ]
 
 
-def _target_display(targets: Targets, metric: str) -> str | None:
-    threshold = targets.threshold(metric)
-    if threshold is None:
-        return None
-    sign = "\u2265" if metric == "service_level" else "\u2264"
-    return f"{sign} {format_value(metric, threshold.green)}"
-
-
 def result_dashboard(
     result: SimulationResult, *, title: str = "Simulated day", targets: Targets | None = None
 ) -> dict[str, Any]:
@@ -403,7 +372,7 @@ def result_dashboard(
                 "occupancy",
                 "Occupancy",
                 team.value,
-                format_value("fcr", team.value),
+                "\u2013" if team.value is None else f"{team.value:.1f}%",
                 team.n,
                 "%",
                 "none",
