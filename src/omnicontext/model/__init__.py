@@ -9,7 +9,14 @@ Pydantic v2 models, frozen, validated at the boundary: bad input raises
 """
 
 from omnicontext.model.agent import Agent, SkillLevel
-from omnicontext.model.case import Case, CaseStatus, Checkpoint, Priority, allowed_transitions
+from omnicontext.model.case import (
+    Case,
+    CaseStatus,
+    Checkpoint,
+    Priority,
+    Takeover,
+    allowed_transitions,
+)
 from omnicontext.model.channels import (
     BUILTIN_CHANNELS,
     Assurance,
@@ -83,6 +90,7 @@ __all__ = [
     "StatusChange",
     "SuggestionStatus",
     "Survey",
+    "Takeover",
     "Visibility",
     "allowed_transitions",
     "current_channels",

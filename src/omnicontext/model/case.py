@@ -12,7 +12,14 @@ from omnicontext.model._base import Model
 from omnicontext.model._types import Id, Tags
 from omnicontext.model.channels import ChannelName
 
-__all__ = ["Case", "CaseStatus", "Checkpoint", "Priority", "allowed_transitions"]
+__all__ = [
+    "Case",
+    "CaseStatus",
+    "Checkpoint",
+    "Priority",
+    "Takeover",
+    "allowed_transitions",
+]
 
 
 class CaseStatus(enum.StrEnum):
@@ -77,6 +84,31 @@ class Checkpoint(Model):
     """Facts the step established (``{"order": "A-1001"}``); no secrets here."""
 
 
+_ItemName = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
+]
+
+
+class Takeover(Model):
+    """One agent taking a case over after a handoff, and the checklist items
+    they have ticked so far.
+
+    The items are names (``history_reviewed``, ``identity_confirmed``...); which
+    ones a takeover needs is the handoff checklist's business, not the case's.
+    """
+
+    _subject: ClassVar[str] = "takeover"
+
+    handoff_id: Id
+    """The id of the ``handoff`` interaction that started this takeover."""
+    agent_id: Id | None = None
+    """Who took over, once someone has."""
+    to_channel: ChannelName
+    started_at: AwareDatetime
+    ticked: dict[_ItemName, AwareDatetime] = Field(default_factory=dict)
+    """Checklist items done, with when they were ticked."""
+
+
 class Case(Model):
     """A customer's issue. One case spans every channel it is worked on.
 
@@ -100,6 +132,8 @@ class Case(Model):
     intent: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     """What the customer wants, as a label (``"refund"``, ``"card_blocked"``)."""
     checkpoints: tuple[Checkpoint, ...] = ()
+    takeovers: tuple[Takeover, ...] = ()
+    """Every handoff of the case, oldest first, with its takeover checklist."""
     created_at: AwareDatetime | None = None
     version: Annotated[int, Field(ge=0, strict=True)] = 0
 
@@ -136,6 +170,17 @@ class Case(Model):
         """This case with ``checkpoint`` recorded (replacing one of the same name)."""
         kept = tuple(c for c in self.checkpoints if c.name != checkpoint.name)
         return self.model_copy(update={"checkpoints": (*kept, checkpoint)})
+
+    def with_takeover(self, takeover: Takeover) -> Case:
+        """This case with ``takeover`` recorded (replacing one for the same handoff)."""
+        kept = tuple(t for t in self.takeovers if t.handoff_id != takeover.handoff_id)
+        return self.model_copy(update={"takeovers": (*kept, takeover)})
+
+    def takeover(self, handoff_id: str | None = None) -> Takeover | None:
+        """The takeover started by ``handoff_id``, or the latest one; ``None`` if none."""
+        if handoff_id is None:
+            return self.takeovers[-1] if self.takeovers else None
+        return next((t for t in self.takeovers if t.handoff_id == handoff_id), None)
 
     def checkpoint(self, name: str) -> Checkpoint | None:
         """The checkpoint called ``name``, or ``None`` if that step is not done."""

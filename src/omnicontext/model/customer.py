@@ -116,6 +116,10 @@ class Customer(Model):
     identities: tuple[Identity, ...] = ()
     consent: dict[ChannelName, ContactConsent] = Field(default_factory=dict)
     """Contact consent per channel name."""
+    preferred_channels: tuple[ChannelName, ...] = ()
+    """Channels the customer prefers to hear from, most preferred first. Updates
+    reach them on the first of these they consented to while they are away from
+    the conversation."""
     tags: Tags = ()
     created_at: AwareDatetime | None = None
     merged_into: Id | None = None
@@ -130,6 +134,8 @@ class Customer(Model):
                 raise invalid("merged_into", "a customer cannot be merged into itself")
             if self.identities:
                 raise invalid("identities", "a merged profile holds no identities")
+        if len(set(self.preferred_channels)) != len(self.preferred_channels):
+            raise invalid("preferred_channels", "a channel is listed twice")
         seen: set[str] = set()
         for ident in self.identities:
             if ident.key in seen:
