@@ -18,14 +18,18 @@ import pytest
 
 from omnicontext.errors import ConflictError, NotFound
 from omnicontext.model import (
+    AccessRecord,
     Customer,
     Identity,
     Interaction,
     MergeRecord,
     MergeSuggestion,
+    OutboxEntry,
+    OutboxStatus,
     SuggestionStatus,
 )
 from omnicontext.storage import (
+    AccessLog,
     AppendResult,
     CaseRepository,
     CustomerRepository,
@@ -33,6 +37,7 @@ from omnicontext.storage import (
     InteractionLog,
     MemoryStore,
     MergeLog,
+    Outbox,
     Page,
     Store,
     SuggestionRepository,
@@ -41,7 +46,9 @@ from omnicontext.storage._common import (
     check_customer_ref,
     check_ids,
     check_limit,
+    check_moment,
     decode_cursor,
+    due_key,
     duplicate_content,
     encode_cursor,
     time_key,
@@ -166,6 +173,62 @@ class ForwardingSuggestions:
         return self.inner.count(status)
 
 
+class ForwardingAccessLog:
+    def __init__(self, inner: AccessLog) -> None:
+        self.inner = inner
+
+    def record(self, entry: AccessRecord) -> bool:
+        return self.inner.record(entry)
+
+    def get(self, record_id: str) -> AccessRecord:
+        return self.inner.get(record_id)
+
+    def for_customer(
+        self, customer_id: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[AccessRecord]:
+        return self.inner.for_customer(customer_id, limit=limit, cursor=cursor)
+
+    def for_viewer(
+        self, viewer_id: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[AccessRecord]:
+        return self.inner.for_viewer(viewer_id, limit=limit, cursor=cursor)
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[AccessRecord]]:
+        return self.inner.scan(start, end, chunk_size=chunk_size)
+
+    def count(self) -> int:
+        return self.inner.count()
+
+
+class ForwardingOutbox:
+    def __init__(self, inner: Outbox) -> None:
+        self.inner = inner
+
+    def add(self, entry: OutboxEntry) -> bool:
+        return self.inner.add(entry)
+
+    def get(self, key: str) -> OutboxEntry:
+        return self.inner.get(key)
+
+    def save(self, entry: OutboxEntry) -> OutboxEntry:
+        return self.inner.save(entry)
+
+    def due(self, now: datetime, *, limit: int = 100) -> list[OutboxEntry]:
+        return self.inner.due(now, limit=limit)
+
+    def for_customer(self, customer_id: str) -> list[OutboxEntry]:
+        return self.inner.for_customer(customer_id)
+
+    def count(self, status: OutboxStatus | str | None = None) -> int:
+        return self.inner.count(status)
+
+
 class ForwardingStore:
     """A MemoryStore behind forwarding repositories; subclasses break one clause."""
 
@@ -173,6 +236,8 @@ class ForwardingStore:
     log_type: type[ForwardingLog] = ForwardingLog
     merges_type: type[ForwardingMerges] = ForwardingMerges
     suggestions_type: type[ForwardingSuggestions] = ForwardingSuggestions
+    access_type: type[ForwardingAccessLog] = ForwardingAccessLog
+    outbox_type: type[ForwardingOutbox] = ForwardingOutbox
 
     def __init__(self) -> None:
         self.inner = MemoryStore()
@@ -180,6 +245,8 @@ class ForwardingStore:
         self._log = self.log_type(self.inner.interactions)
         self._merges = self.merges_type(self.inner.merges)
         self._suggestions = self.suggestions_type(self.inner.suggestions)
+        self._access = self.access_type(self.inner.access_log)
+        self._outbox = self.outbox_type(self.inner.outbox)
 
     @property
     def customers(self) -> ForwardingCustomers:
@@ -200,6 +267,14 @@ class ForwardingStore:
     @property
     def suggestions(self) -> ForwardingSuggestions:
         return self._suggestions
+
+    @property
+    def access_log(self) -> ForwardingAccessLog:
+        return self._access
+
+    @property
+    def outbox(self) -> ForwardingOutbox:
+        return self._outbox
 
     def transaction(self) -> AbstractContextManager[None]:
         return self.inner.transaction()
@@ -512,6 +587,140 @@ class ErasureIgnoresMergedProfiles(ForwardingStore):
     customers_type = _LinksAsideCustomers
 
 
+class _OverwritingAccessLog(ForwardingAccessLog):
+    """Keeps the latest content under an id on the side, as a table upsert would."""
+
+    def __init__(self, inner: AccessLog) -> None:
+        super().__init__(inner)
+        self.latest: dict[str, AccessRecord] = {}
+
+    def record(self, entry: AccessRecord) -> bool:
+        try:
+            return self.inner.record(entry)
+        except ConflictError:
+            self.latest[entry.id] = entry
+            return True
+
+    def get(self, record_id: str) -> AccessRecord:
+        return self.latest.get(record_id) or self.inner.get(record_id)
+
+
+class AccessLogOverwritesOnConflict(ForwardingStore):
+    """Replaces an access record when its id comes again with other content."""
+
+    access_type = _OverwritingAccessLog
+
+
+class _LocalClockAccessLog(ForwardingAccessLog):
+    def for_customer(
+        self, customer_id: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[AccessRecord]:
+        page = self.inner.for_customer(customer_id, limit=limit, cursor=cursor)
+        # The slip: sorting on the wall-clock reading, offset ignored.
+        items = sorted(page.items, key=lambda r: (r.occurred_at.replace(tzinfo=None), r.id))
+        return Page(items=tuple(items), next_cursor=page.next_cursor)
+
+
+class AccessLogOrdersByLocalClock(ForwardingStore):
+    """Orders a customer's access records by local clock time, not by instant."""
+
+    access_type = _LocalClockAccessLog
+
+
+class _LeaseBlindOutbox(ForwardingOutbox):
+    def __init__(self, inner: Outbox) -> None:
+        super().__init__(inner)
+        self.keys: list[str] = []
+
+    def add(self, entry: OutboxEntry) -> bool:
+        added = self.inner.add(entry)
+        if added:
+            self.keys.append(entry.key)
+        return added
+
+    def due(self, now: datetime, *, limit: int = 100) -> list[OutboxEntry]:
+        check_moment("now", now, "outbox due")
+        check_limit(limit)
+        pending = [
+            e for e in self.inner.due(now, limit=10_000) if e.status is OutboxStatus.PENDING
+        ]
+        # The slip: every claimed entry is handed out again, lease or no lease.
+        stored = [self.inner.get(key) for key in self.keys]
+        claimed = [e for e in stored if e.status is OutboxStatus.SENDING]
+        return sorted(pending + claimed, key=due_key)[:limit]
+
+
+class DueIgnoresLeases(ForwardingStore):
+    """Hands out entries claimed by a live worker as if they were due."""
+
+    outbox_type = _LeaseBlindOutbox
+
+
+class _LastWriterWinsOutbox(ForwardingOutbox):
+    def save(self, entry: OutboxEntry) -> OutboxEntry:
+        stored = self.inner.get(entry.key).version
+        return self.inner.save(entry.model_copy(update={"version": stored}))
+
+
+class OutboxSaveIgnoresStaleVersions(ForwardingStore):
+    """Lets a second worker's claim overwrite the first one's."""
+
+    outbox_type = _LastWriterWinsOutbox
+
+
+class _ForgivingOutbox(ForwardingOutbox):
+    def add(self, entry: OutboxEntry) -> bool:
+        try:
+            return self.inner.add(entry)
+        except ConflictError:
+            return False
+
+
+class OutboxAddForgivesAnotherMessage(ForwardingStore):
+    """Treats another message under a stored key as a harmless repeat."""
+
+    outbox_type = _ForgivingOutbox
+
+
+class ErasureLeavesOutboxEntries(ForwardingStore):
+    """Erases the customer but puts their outbox entries (addresses, text) back."""
+
+    def erase_customer(self, customer_id: str) -> ErasureReport:
+        theirs = self.inner.outbox.for_customer(customer_id)
+        report = self.inner.erase_customer(customer_id)
+        for entry in theirs:
+            self.inner.outbox.add(entry.model_copy(update={"version": 0}))
+        return report
+
+
+class _HidingAccessLog(ForwardingAccessLog):
+    def __init__(self, inner: AccessLog) -> None:
+        super().__init__(inner)
+        self.hidden: set[str] = set()
+
+    def for_customer(
+        self, customer_id: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[AccessRecord]:
+        if customer_id in self.hidden:
+            return Page(items=())
+        return self.inner.for_customer(customer_id, limit=limit, cursor=cursor)
+
+    def count(self) -> int:
+        hidden = sum(len(self.inner.for_customer(c, limit=10_000).items) for c in self.hidden)
+        return self.inner.count() - hidden
+
+
+class ErasureTakesAccessRecords(ForwardingStore):
+    """Erases the access records of the customer too (the accountability trail)."""
+
+    access_type = _HidingAccessLog
+
+    def erase_customer(self, customer_id: str) -> ErasureReport:
+        assert isinstance(self._access, _HidingAccessLog)
+        self._access.hidden.add(customer_id)
+        return self.inner.erase_customer(customer_id)
+
+
 # -- running kit tests by hand ---------------------------------------------------
 
 
@@ -628,6 +837,40 @@ BROKEN: list[tuple[type[ForwardingStore], type[BaseException], list[str]]] = [
         ErasureIgnoresMergedProfiles,
         AssertionError,
         ["test_erasure_takes_merged_profiles_merge_records_and_suggestions"],
+    ),
+    (
+        AccessLogOverwritesOnConflict,
+        AssertionError,
+        ["test_access_record_with_other_content_conflicts_and_keeps_the_original"],
+    ),
+    (
+        AccessLogOrdersByLocalClock,
+        AssertionError,
+        ["test_access_log_orders_by_instant_across_utc_offsets"],
+    ),
+    (DueIgnoresLeases, AssertionError, ["test_due_takes_over_expired_leases_only"]),
+    (
+        OutboxSaveIgnoresStaleVersions,
+        AssertionError,
+        [
+            "test_outbox_save_is_optimistic_and_needs_a_stored_key",
+            "test_racing_claims_on_one_entry_have_one_winner",
+        ],
+    ),
+    (
+        OutboxAddForgivesAnotherMessage,
+        AssertionError,
+        ["test_another_message_under_a_stored_key_conflicts"],
+    ),
+    (
+        ErasureLeavesOutboxEntries,
+        AssertionError,
+        ["test_erasure_removes_outbox_entries_and_keeps_access_records"],
+    ),
+    (
+        ErasureTakesAccessRecords,
+        AssertionError,
+        ["test_erasure_removes_outbox_entries_and_keeps_access_records"],
     ),
 ]
 

@@ -8,6 +8,7 @@ Pydantic v2 models, frozen, validated at the boundary: bad input raises
 'cus_1'
 """
 
+from omnicontext.model.access import AccessRecord
 from omnicontext.model.agent import Agent, SkillLevel
 from omnicontext.model.case import (
     Case,
@@ -54,14 +55,22 @@ from omnicontext.model.merge import (
     MergeSuggestion,
     SuggestionStatus,
 )
+from omnicontext.model.notification import (
+    AttemptOutcome,
+    DeliveryAttempt,
+    OutboxEntry,
+    OutboxStatus,
+)
 
 __all__ = [
     "BUILTIN_CHANNELS",
     "INTERACTION_TYPES",
+    "AccessRecord",
     "Actor",
     "Agent",
     "Assignment",
     "Assurance",
+    "AttemptOutcome",
     "Call",
     "Case",
     "CaseStatus",
@@ -73,6 +82,7 @@ __all__ = [
     "Checkpoint",
     "ContactConsent",
     "Customer",
+    "DeliveryAttempt",
     "Direction",
     "Evidence",
     "EvidenceKind",
@@ -85,6 +95,8 @@ __all__ = [
     "MergeSuggestion",
     "Message",
     "Note",
+    "OutboxEntry",
+    "OutboxStatus",
     "Priority",
     "SkillLevel",
     "StatusChange",

@@ -11,12 +11,14 @@ from omnicontext.storage._open import ENTRY_POINT_GROUP, open_store, store_schem
 from omnicontext.storage.importer import ImportReport, RejectedLine, import_jsonl, read_jsonl
 from omnicontext.storage.memory import MemoryStore
 from omnicontext.storage.protocols import (
+    AccessLog,
     AppendResult,
     CaseRepository,
     CustomerRepository,
     ErasureReport,
     InteractionLog,
     MergeLog,
+    Outbox,
     Page,
     Store,
     SuggestionRepository,
@@ -26,6 +28,7 @@ from omnicontext.storage.sqlite import SCHEMA_VERSION, SQLiteStore
 __all__ = [
     "ENTRY_POINT_GROUP",
     "SCHEMA_VERSION",
+    "AccessLog",
     "AppendResult",
     "CaseRepository",
     "CustomerRepository",
@@ -34,6 +37,7 @@ __all__ = [
     "InteractionLog",
     "MemoryStore",
     "MergeLog",
+    "Outbox",
     "Page",
     "RejectedLine",
     "SQLiteStore",

@@ -25,17 +25,29 @@ from omnicontext.model import (
     SuggestionStatus,
 )
 from omnicontext.model._types import Id
+from omnicontext.model.access import AccessRecord
+from omnicontext.model.notification import OutboxEntry, OutboxStatus
 
 __all__ = [
+    "access_conflict",
+    "check_access_record",
     "check_chunk_size",
     "check_customer_ref",
     "check_ids",
     "check_interaction",
     "check_limit",
+    "check_moment",
+    "check_new_entry",
+    "check_outbox_entry",
+    "check_outbox_status",
     "check_range",
     "check_status",
     "decode_cursor",
+    "due_key",
     "encode_cursor",
+    "is_due",
+    "message_changed",
+    "message_conflict",
     "same_content",
     "stale_version",
     "time_key",
@@ -237,3 +249,122 @@ def duplicate_content(id: str) -> ConflictError:
         kind="interaction",
         id=id,
     )
+
+
+# -- the access log and the outbox ------------------------------------------
+
+
+def check_access_record(value: object) -> AccessRecord:
+    """Reject anything that is not an :class:`AccessRecord` (a dict, say)."""
+    if not isinstance(value, AccessRecord):
+        raise InvalidInput(
+            "access record",
+            [
+                FieldError(
+                    "access record",
+                    type(value).__name__,
+                    "expected an AccessRecord; parse dicts with AccessRecord.parse()",
+                )
+            ],
+        )
+    return value
+
+
+def check_outbox_entry(value: object) -> OutboxEntry:
+    """Reject anything that is not an :class:`OutboxEntry` (a dict, say)."""
+    if not isinstance(value, OutboxEntry):
+        raise InvalidInput(
+            "outbox entry",
+            [
+                FieldError(
+                    "outbox entry",
+                    type(value).__name__,
+                    "expected an OutboxEntry; parse dicts with OutboxEntry.parse()",
+                )
+            ],
+        )
+    return value
+
+
+def check_new_entry(value: object) -> OutboxEntry:
+    """An entry for ``Outbox.add``: an :class:`OutboxEntry` with version 0."""
+    entry = check_outbox_entry(value)
+    if entry.version != 0:
+        raise InvalidInput(
+            "outbox entry",
+            [
+                FieldError(
+                    "version",
+                    entry.version,
+                    "a new entry has version 0; later states go through save()",
+                )
+            ],
+        )
+    return entry
+
+
+def check_outbox_status(status: object) -> OutboxStatus:
+    """An outbox status from its name; anything else raises ``InvalidInput``."""
+    try:
+        return OutboxStatus(status)  # type: ignore[arg-type]
+    except ValueError:
+        known = ", ".join(s.value for s in OutboxStatus)
+        raise InvalidInput(
+            "outbox count", [FieldError("status", status, f"expected one of {known}")]
+        ) from None
+
+
+def check_moment(name: str, moment: object, subject: str) -> int:
+    """The time key of ``moment``, which must be a timezone-aware datetime."""
+    if not isinstance(moment, datetime) or moment.utcoffset() is None:
+        raise InvalidInput(
+            subject,
+            [FieldError(name, moment, "a timezone-aware datetime is required (never guessed)")],
+        )
+    return time_key(moment)
+
+
+def due_key(entry: OutboxEntry) -> tuple[int, str]:
+    """The order of ``Outbox.due``: ``not_before`` (or ``created_at``), then key."""
+    return (time_key(entry.not_before or entry.created_at), entry.key)
+
+
+def is_due(entry: OutboxEntry, now: int) -> bool:
+    """Whether a worker should take ``entry`` up at time key ``now``: pending and
+    not held back by ``not_before``, or sending under an expired lease."""
+    if entry.status is OutboxStatus.PENDING:
+        return entry.not_before is None or time_key(entry.not_before) <= now
+    if entry.status is OutboxStatus.SENDING:
+        return entry.lease_until is not None and time_key(entry.lease_until) <= now
+    return False
+
+
+def access_conflict(id: str) -> ConflictError:
+    """The conflict raised when an access record id is reused with other content."""
+    return ConflictError(
+        f"access record {id!r} already exists with different content; the access log "
+        "is append-only, so a new look needs a new id",
+        kind="access record",
+        id=id,
+    )
+
+
+def message_changed(stored: OutboxEntry, given: OutboxEntry) -> tuple[str, ...]:
+    """The message fields in which ``given`` differs from ``stored``."""
+    return stored.message_differences(given)
+
+
+def message_conflict(key: str, fields: tuple[str, ...], *, on_add: bool) -> ConflictError:
+    """The conflict raised when an outbox entry's message would change."""
+    names = ", ".join(fields)
+    if on_add:
+        why = (
+            f"outbox entry {key!r} already holds a different message ({names} differ); "
+            "an idempotency key stands for one message, so a new message needs a new key"
+        )
+    else:
+        why = (
+            f"outbox entry {key!r}: the message fields never change once stored "
+            f"({names} differ); enqueue a new entry under a new key instead"
+        )
+    return ConflictError(why, kind="outbox entry", id=key)

@@ -30,18 +30,30 @@ from omnicontext.model import (
     MergeSuggestion,
     SuggestionStatus,
 )
+from omnicontext.model.access import AccessRecord
+from omnicontext.model.notification import OutboxEntry, OutboxStatus
 from omnicontext.storage._common import (
+    access_conflict,
+    check_access_record,
     check_chunk_size,
     check_customer_ref,
     check_document,
     check_ids,
     check_interaction,
     check_limit,
+    check_moment,
+    check_new_entry,
+    check_outbox_entry,
+    check_outbox_status,
     check_range,
     check_status,
     decode_cursor,
+    due_key,
     duplicate_content,
     encode_cursor,
+    is_due,
+    message_changed,
+    message_conflict,
     same_content,
     stale_version,
     time_key,
@@ -51,7 +63,8 @@ from omnicontext.storage.protocols import AppendResult, ErasureReport, Page
 __all__ = ["MemoryStore"]
 
 _Key = tuple[int, str]
-_D = TypeVar("_D", MergeRecord, MergeSuggestion)
+_D = TypeVar("_D", MergeRecord, MergeSuggestion, OutboxEntry)
+_R = TypeVar("_R", Interaction, AccessRecord)
 
 
 class _SortedKeys:
@@ -83,12 +96,12 @@ class _SortedKeys:
 
 def _page(
     keys: _SortedKeys | None,
-    records: dict[str, tuple[_Key, Interaction, str]],
+    records: dict[str, tuple[_Key, _R, str]],
     *,
     limit: int,
     cursor: str | None,
     newest_first: bool,
-) -> Page[Interaction]:
+) -> Page[_R]:
     check_limit(limit)
     after = decode_cursor(cursor) if cursor is not None else None
     if keys is None:
@@ -429,6 +442,162 @@ class _Suggestions:
             )
 
 
+class _AccessLog:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    def record(self, entry: AccessRecord) -> bool:
+        record = check_access_record(entry)
+        text = record.to_json()
+        with self._s._lock:
+            self._s._check_open()
+            known = self._s._access.get(record.id)
+            if known is not None:
+                if same_content(known[1], known[2], record, text):
+                    return False
+                raise access_conflict(record.id)
+            self._s._put_access(record, text)
+            return True
+
+    def get(self, record_id: str) -> AccessRecord:
+        with self._s._lock:
+            self._s._check_open()
+            try:
+                return self._s._access[record_id][1]
+            except KeyError:
+                raise NotFound("access record", record_id) from None
+
+    def for_customer(
+        self, customer_id: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[AccessRecord]:
+        with self._s._lock:
+            self._s._check_open()
+            return _page(
+                self._s._access_by_customer.get(customer_id),
+                self._s._access,
+                limit=limit,
+                cursor=cursor,
+                newest_first=False,
+            )
+
+    def for_viewer(
+        self, viewer_id: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[AccessRecord]:
+        with self._s._lock:
+            self._s._check_open()
+            return _page(
+                self._s._access_by_viewer.get(viewer_id),
+                self._s._access,
+                limit=limit,
+                cursor=cursor,
+                newest_first=False,
+            )
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[AccessRecord]]:
+        lo, hi = check_range(start, end)
+        check_chunk_size(chunk_size)
+        return self._scan(lo, hi, chunk_size)
+
+    def _scan(
+        self, lo: int | None, hi: int | None, chunk_size: int
+    ) -> Iterator[Sequence[AccessRecord]]:
+        after: _Key | None = None
+        while True:
+            with self._s._lock:
+                self._s._check_open()
+                ordered = self._s._access_all.sorted()
+                if after is not None:
+                    begin = bisect.bisect_right(ordered, after)
+                elif lo is not None:
+                    begin = bisect.bisect_left(ordered, (lo, ""))
+                else:
+                    begin = 0
+                keys = ordered[begin : begin + chunk_size]
+                if hi is not None:
+                    keys = [k for k in keys if k[0] < hi]
+                chunk = [self._s._access[k[1]][1] for k in keys]
+            if not chunk:
+                return
+            yield chunk
+            if len(keys) < chunk_size:
+                return
+            after = keys[-1]
+
+    def count(self) -> int:
+        with self._s._lock:
+            self._s._check_open()
+            return len(self._s._access)
+
+
+class _Outbox:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    def add(self, entry: OutboxEntry) -> bool:
+        new = check_new_entry(entry)
+        with self._s._lock:
+            self._s._check_open()
+            stored = self._s._outbox.get(new.key)
+            if stored is not None:
+                changed = message_changed(stored, new)
+                if changed:
+                    raise message_conflict(new.key, changed, on_add=True)
+                return False
+            self._s._put_doc(self._s._outbox, new.key, new.model_copy(update={"version": 1}))
+            return True
+
+    def get(self, key: str) -> OutboxEntry:
+        with self._s._lock:
+            self._s._check_open()
+            try:
+                return self._s._outbox[key]
+            except KeyError:
+                raise NotFound("outbox entry", key) from None
+
+    def save(self, entry: OutboxEntry) -> OutboxEntry:
+        given = check_outbox_entry(entry)
+        with self._s._lock:
+            self._s._check_open()
+            stored = self._s._outbox.get(given.key)
+            if stored is None:
+                raise NotFound("outbox entry", given.key)
+            if given.version != stored.version:
+                raise stale_version("outbox entry", given.key, given.version, stored.version)
+            changed = message_changed(stored, given)
+            if changed:
+                raise message_conflict(given.key, changed, on_add=False)
+            new = given.model_copy(update={"version": given.version + 1})
+            self._s._put_doc(self._s._outbox, new.key, new)
+            return new
+
+    def due(self, now: datetime, *, limit: int = 100) -> list[OutboxEntry]:
+        at = check_moment("now", now, "outbox due")
+        check_limit(limit)
+        with self._s._lock:
+            self._s._check_open()
+            found = [e for e in self._s._outbox.values() if is_due(e, at)]
+        found.sort(key=due_key)
+        return found[:limit]
+
+    def for_customer(self, customer_id: str) -> list[OutboxEntry]:
+        with self._s._lock:
+            self._s._check_open()
+            found = [e for e in self._s._outbox.values() if e.customer_id == customer_id]
+        return sorted(found, key=lambda e: (time_key(e.created_at), e.key))
+
+    def count(self, status: OutboxStatus | str | None = None) -> int:
+        wanted = None if status is None else check_outbox_status(status)
+        with self._s._lock:
+            self._s._check_open()
+            return sum(1 for e in self._s._outbox.values() if wanted is None or e.status == wanted)
+
+
 class MemoryStore:
     """The storage contract held in memory; nothing survives the process.
 
@@ -448,6 +617,11 @@ class MemoryStore:
         self._unresolved: dict[str, _SortedKeys] = {}
         self._merges: dict[str, MergeRecord] = {}
         self._suggestions: dict[str, MergeSuggestion] = {}
+        self._access: dict[str, tuple[_Key, AccessRecord, str]] = {}
+        self._access_by_customer: dict[str, _SortedKeys] = {}
+        self._access_by_viewer: dict[str, _SortedKeys] = {}
+        self._access_all = _SortedKeys()
+        self._outbox: dict[str, OutboxEntry] = {}
         self._undo: list[Callable[[], None]] | None = None
         self._depth = 0
         self._customers_repo = _Customers(self)
@@ -455,6 +629,8 @@ class MemoryStore:
         self._interactions_repo = _Interactions(self)
         self._merges_repo = _Merges(self)
         self._suggestions_repo = _Suggestions(self)
+        self._access_repo = _AccessLog(self)
+        self._outbox_repo = _Outbox(self)
 
     @classmethod
     def from_url(cls, url: str) -> MemoryStore:
@@ -489,6 +665,16 @@ class MemoryStore:
     def suggestions(self) -> _Suggestions:
         """Merge suggestions."""
         return self._suggestions_repo
+
+    @property
+    def access_log(self) -> _AccessLog:
+        """The access audit trail."""
+        return self._access_repo
+
+    @property
+    def outbox(self) -> _Outbox:
+        """The notification outbox."""
+        return self._outbox_repo
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -539,6 +725,7 @@ class MemoryStore:
                 interactions=sum(r.interactions for r in reports),
                 merges=len(merges),
                 suggestions=len(suggestions),
+                notifications=sum(r.notifications for r in reports),
             )
 
     def _person(self, customer_id: str) -> str:
@@ -574,6 +761,13 @@ class MemoryStore:
         ]
         for item in doomed:
             self._drop_interaction(item.id)
+        notices = [
+            e.key
+            for e in self._outbox.values()
+            if e.customer_id == customer_id or (e.case_id is not None and e.case_id in case_ids)
+        ]
+        for key in notices:
+            self._drop_doc(self._outbox, key)
         for case_id in case_ids:
             self._drop_case(case_id)
         identities = 0
@@ -588,6 +782,7 @@ class MemoryStore:
             interactions=len(doomed),
             merges=0,
             suggestions=0,
+            notifications=len(notices),
         )
 
     def close(self) -> None:
@@ -599,6 +794,8 @@ class MemoryStore:
             self._cases.clear()
             self._merges.clear()
             self._suggestions.clear()
+            self._access.clear()
+            self._outbox.clear()
 
     def __enter__(self) -> Self:
         return self
@@ -712,3 +909,26 @@ class MemoryStore:
             self._put_interaction(item, text)
         finally:
             self._undo = saved
+
+    def _put_access(self, record: AccessRecord, text: str) -> None:
+        key = (time_key(record.occurred_at), record.id)
+        self._access[record.id] = (key, record, text)
+        self._access_all.add(key)
+        self._access_by_viewer.setdefault(record.viewer_id, _SortedKeys()).add(key)
+        if record.customer_id is not None:
+            self._access_by_customer.setdefault(record.customer_id, _SortedKeys()).add(key)
+        self._remember(lambda: self._drop_access(record.id))
+
+    def _drop_access(self, record_id: str) -> None:
+        """Undo a record (only a rolled-back transaction ever removes one)."""
+        key, record, _ = self._access.pop(record_id)
+        self._access_all.remove(key)
+        for index, owner in (
+            (self._access_by_viewer, record.viewer_id),
+            (self._access_by_customer, record.customer_id),
+        ):
+            if owner is not None:
+                keys = index[owner]
+                keys.remove(key)
+                if not keys:
+                    del index[owner]

@@ -1,10 +1,12 @@
 """The storage contract: what a store adapter implements.
 
 A :class:`Store` bundles narrow repositories, :class:`CustomerRepository`,
-:class:`CaseRepository`, the append-only :class:`InteractionLog` and the
-identity graph's :class:`MergeLog` and :class:`SuggestionRepository`, with
-transactions and data-protection erasure. Code that needs only one of them
-should ask for that one (a KPI calculator takes an ``InteractionLog``).
+:class:`CaseRepository`, the append-only :class:`InteractionLog`, the
+identity graph's :class:`MergeLog` and :class:`SuggestionRepository`, the
+append-only :class:`AccessLog` (who looked at a customer's context) and the
+notification :class:`Outbox`, with transactions and data-protection erasure.
+Code that needs only one of them should ask for that one (a KPI calculator
+takes an ``InteractionLog``).
 
 The contract, checked for every adapter by :mod:`omnicontext.testing`:
 
@@ -19,7 +21,13 @@ The contract, checked for every adapter by :mod:`omnicontext.testing`:
 * the only change ever made to a stored interaction is who it belongs to
   (``reassign``), as identity resolution learns it;
 * ``erase_customer`` removes every record of a customer in one transaction,
-  merge records and suggestions that hold its data included;
+  merge records, suggestions and outbox entries that hold its data included;
+  access records are kept (ids and field names only: the accountability
+  record of who looked at the customer);
+* an access record is never changed: recording its id again is a no-op when
+  the content is identical and a ``ConflictError`` when it differs;
+* an outbox entry's message never changes once stored; adding it again under
+  its key is a no-op, a different message under that key a ``ConflictError``;
 * writes inside ``with store.transaction():`` land together or not at all.
 """
 
@@ -41,14 +49,18 @@ from omnicontext.model import (
     MergeSuggestion,
     SuggestionStatus,
 )
+from omnicontext.model.access import AccessRecord
+from omnicontext.model.notification import OutboxEntry, OutboxStatus
 
 __all__ = [
+    "AccessLog",
     "AppendResult",
     "CaseRepository",
     "CustomerRepository",
     "ErasureReport",
     "InteractionLog",
     "MergeLog",
+    "Outbox",
     "Page",
     "Store",
     "SuggestionRepository",
@@ -97,6 +109,9 @@ class ErasureReport:
     """Merge records naming the customer (they hold copies of its profile)."""
     suggestions: int
     """Merge suggestions naming the customer."""
+    notifications: int = 0
+    """Outbox entries for the customer (they hold addresses and message text).
+    Access records are kept: see :meth:`Store.erase_customer`."""
 
     @property
     def total(self) -> int:
@@ -108,6 +123,7 @@ class ErasureReport:
             + self.interactions
             + self.merges
             + self.suggestions
+            + self.notifications
         )
 
 
@@ -297,8 +313,113 @@ class SuggestionRepository(Protocol):
 
 
 @runtime_checkable
+class AccessLog(Protocol):
+    """The append-only audit trail of who looked at a customer's context.
+
+    Records hold ids and field names, never the content shown. They are never
+    changed and never erased with the customer: they are the accountability
+    record of who looked at whom (see :meth:`Store.erase_customer`).
+    """
+
+    def record(self, entry: AccessRecord) -> bool:
+        """Append one access record; ``True`` if added, ``False`` if an
+        identical record with that id was already there (a no-op). Different
+        content under an existing id raises
+        :class:`~omnicontext.errors.ConflictError` and changes nothing."""
+        ...
+
+    def get(self, record_id: str) -> AccessRecord:
+        """The access record, or :class:`~omnicontext.errors.NotFound`."""
+        ...
+
+    def for_customer(
+        self, customer_id: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[AccessRecord]:
+        """Looks at the customer's context, by ``occurred_at`` (the instant,
+        whatever the UTC offset) then id, paged."""
+        ...
+
+    def for_viewer(
+        self, viewer_id: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[AccessRecord]:
+        """What one viewer looked at, by ``occurred_at`` then id, paged."""
+        ...
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[AccessRecord]]:
+        """Records with ``start <= occurred_at < end``, by time then id, in
+        chunks of at most ``chunk_size``; memory stays bounded by one chunk."""
+        ...
+
+    def count(self) -> int:
+        """How many access records are stored."""
+        ...
+
+
+@runtime_checkable
+class Outbox(Protocol):
+    """Notifications waiting to be delivered, each under an idempotency key.
+
+    The message fields of an entry (key, channel, ``to``, subject, body,
+    customer and case: :meth:`~omnicontext.model.notification.OutboxEntry.same_message`)
+    never change once stored; its status, attempts, lease and delivery
+    details move on through :meth:`save`, under optimistic concurrency.
+    """
+
+    def add(self, entry: OutboxEntry) -> bool:
+        """Enqueue ``entry`` (its ``version`` must be ``0``, else
+        :class:`~omnicontext.errors.InvalidInput`); ``True`` if new, stored
+        with version 1.
+
+        When an entry with that key is already stored, the same message is a
+        no-op returning ``False`` whatever the stored entry's status (so a
+        retried enqueue never sends twice); a different message under the key
+        raises :class:`~omnicontext.errors.ConflictError`.
+        """
+        ...
+
+    def get(self, key: str) -> OutboxEntry:
+        """The entry, or :class:`~omnicontext.errors.NotFound`."""
+        ...
+
+    def save(self, entry: OutboxEntry) -> OutboxEntry:
+        """Store a new state of an existing entry and return it with
+        ``version`` increased by one.
+
+        ``entry.version`` must equal the stored version, as for
+        :meth:`CustomerRepository.save` (otherwise
+        :class:`~omnicontext.errors.ConflictError`): two workers claiming one
+        entry cannot both win. The key must be stored
+        (:class:`~omnicontext.errors.NotFound`; new entries go through
+        :meth:`add`), and the message fields may not change (``ConflictError``).
+        """
+        ...
+
+    def due(self, now: datetime, *, limit: int = 100) -> list[OutboxEntry]:
+        """Entries a worker should take up at ``now``: ``pending`` ones whose
+        ``not_before`` is unset or ``<= now``, and ``sending`` ones whose
+        ``lease_until <= now`` (a dead worker's claim); ordered by
+        ``not_before`` (or ``created_at`` when unset), then key; at most
+        ``limit``."""
+        ...
+
+    def for_customer(self, customer_id: str) -> list[OutboxEntry]:
+        """The customer's entries, any status, by ``created_at`` then key."""
+        ...
+
+    def count(self, status: OutboxStatus | str | None = None) -> int:
+        """How many entries are stored (with ``status``, if given)."""
+        ...
+
+
+@runtime_checkable
 class Store(Protocol):
-    """A whole store: the three repositories, transactions and erasure.
+    """A whole store: the repositories, transactions and erasure.
 
     Stores are context managers; leaving the ``with`` block closes them. One
     store object may be shared by several threads: every method is safe to
@@ -331,6 +452,16 @@ class Store(Protocol):
         """Merge suggestions."""
         ...
 
+    @property
+    def access_log(self) -> AccessLog:
+        """The access audit trail."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """The notification outbox."""
+        ...
+
     def transaction(self) -> AbstractContextManager[None]:
         """A block whose writes land together or not at all.
 
@@ -350,7 +481,11 @@ class Store(Protocol):
         unresolved interactions that arrived with one of its identities when no
         other customer holds that identity; merge records and suggestions that
         name it; and, the same way, every profile merged into it
-        (``merged_into``), since those were the same person. An id that was
+        (``merged_into``), since those were the same person. Its outbox
+        entries go too (they hold addresses and message text), counted in
+        :attr:`ErasureReport.notifications`. Access records are kept: they
+        hold ids and field names only, no content, and are the
+        accountability record of who looked at the customer. An id that was
         itself merged into another profile stands for that profile: the whole
         person is erased. Records that carry
         the id are removed even when no customer document exists (an import

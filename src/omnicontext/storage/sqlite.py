@@ -1,7 +1,8 @@
 """``SQLiteStore``: the storage contract in one SQLite file (standard library only).
 
 WAL journaling, so readers never block the writer; indexes for a customer's and
-a case's timeline and for time-range scans; a schema version kept in
+a case's timeline, for time-range scans, for the access log by customer, viewer
+and time, and for the outbox's due entries; a schema version kept in
 ``PRAGMA user_version`` with forward-only migrations; ``secure_delete`` so
 erased records are overwritten, not just unlinked. Several processes may open
 the same file: every write is one ``BEGIN IMMEDIATE`` transaction, and the
@@ -35,20 +36,30 @@ from omnicontext.model import (
     MergeSuggestion,
     SuggestionStatus,
 )
+from omnicontext.model.access import AccessRecord
 from omnicontext.model.channels import CONTEXT_KEY
 from omnicontext.model.interaction import parse_interactions_json_array
+from omnicontext.model.notification import OutboxEntry, OutboxStatus
 from omnicontext.storage._common import (
+    access_conflict,
+    check_access_record,
     check_chunk_size,
     check_customer_ref,
     check_document,
     check_ids,
     check_interaction,
     check_limit,
+    check_moment,
+    check_new_entry,
+    check_outbox_entry,
+    check_outbox_status,
     check_range,
     check_status,
     decode_cursor,
     duplicate_content,
     encode_cursor,
+    message_changed,
+    message_conflict,
     same_content,
     stale_version,
     time_key,
@@ -123,6 +134,36 @@ _MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "DROP INDEX ix_interactions_unresolved",
         """CREATE INDEX ix_interactions_unresolved ON interactions (identity_key, ts, id)
             WHERE customer_id IS NULL AND identity_key IS NOT NULL""",
+    ),
+    (
+        # 3: the access audit trail and the notification outbox.
+        """CREATE TABLE access_log (
+            id TEXT PRIMARY KEY,
+            ts INTEGER NOT NULL,
+            viewer_id TEXT NOT NULL,
+            customer_id TEXT,
+            doc TEXT NOT NULL)""",
+        """CREATE INDEX ix_access_customer ON access_log (customer_id, ts, id)
+            WHERE customer_id IS NOT NULL""",
+        "CREATE INDEX ix_access_viewer ON access_log (viewer_id, ts, id)",
+        "CREATE INDEX ix_access_time ON access_log (ts, id)",
+        """CREATE TABLE outbox (
+            key TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            created_ts INTEGER NOT NULL,
+            not_before_ts INTEGER,
+            due_ts INTEGER NOT NULL,
+            lease_ts INTEGER,
+            customer_id TEXT,
+            case_id TEXT,
+            doc TEXT NOT NULL)""",
+        # One index serves due() (pending and sending entries in due order, each
+        # side already sorted for the merge) and count(status).
+        "CREATE INDEX ix_outbox_due ON outbox (status, due_ts, key)",
+        """CREATE INDEX ix_outbox_customer ON outbox (customer_id, created_ts, key)
+            WHERE customer_id IS NOT NULL""",
+        "CREATE INDEX ix_outbox_case ON outbox (case_id) WHERE case_id IS NOT NULL",
     ),
 )
 
@@ -555,6 +596,207 @@ class _Suggestions:
         return int(row[0]) if row else 0
 
 
+def _access_rows(rows: Sequence[Any]) -> list[AccessRecord]:
+    return [AccessRecord.model_validate_json(r[-1], context=_TRUSTED) for r in rows]
+
+
+class _AccessLog:
+    def __init__(self, store: SQLiteStore) -> None:
+        self._s = store
+
+    def record(self, entry: AccessRecord) -> bool:
+        record = check_access_record(entry)
+        text = record.to_json()
+        with self._s._write() as db:
+            added = db.execute(
+                "INSERT OR IGNORE INTO access_log (id, ts, viewer_id, customer_id, doc) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    record.id,
+                    time_key(record.occurred_at),
+                    record.viewer_id,
+                    record.customer_id,
+                    text,
+                ),
+            ).rowcount
+            if added:
+                return True
+            doc = db.execute("SELECT doc FROM access_log WHERE id = ?", (record.id,)).fetchone()[0]
+            if doc == text or same_content(_access_rows([(doc,)])[0], doc, record, text):
+                return False
+            raise access_conflict(record.id)
+
+    def get(self, record_id: str) -> AccessRecord:
+        row = self._s._one("SELECT doc FROM access_log WHERE id = ?", (record_id,))
+        if row is None:
+            raise NotFound("access record", record_id)
+        return _access_rows([row])[0]
+
+    def _page(self, column: str, owner: str, limit: int, cursor: str | None) -> Page[AccessRecord]:
+        check_limit(limit)
+        after = decode_cursor(cursor) if cursor is not None else None
+        sql = f"SELECT ts, id, doc FROM access_log WHERE {column} = ?"
+        params: list[Any] = [owner]
+        if after is not None:
+            sql += " AND (ts, id) > (?, ?)"
+            params += [after[0], after[1]]
+        sql += " ORDER BY ts, id LIMIT ?"
+        params.append(limit + 1)
+        rows = self._s._all(sql, params)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = encode_cursor((rows[-1][0], rows[-1][1])) if more else None
+        return Page(items=tuple(_access_rows(rows)), next_cursor=next_cursor)
+
+    def for_customer(
+        self, customer_id: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[AccessRecord]:
+        return self._page("customer_id", customer_id, limit, cursor)
+
+    def for_viewer(
+        self, viewer_id: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[AccessRecord]:
+        return self._page("viewer_id", viewer_id, limit, cursor)
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[AccessRecord]]:
+        lo, hi = check_range(start, end)
+        check_chunk_size(chunk_size)
+        return self._scan(lo, hi, chunk_size)
+
+    def _scan(
+        self, lo: int | None, hi: int | None, chunk_size: int
+    ) -> Iterator[Sequence[AccessRecord]]:
+        after: tuple[int, str] | None = None
+        while True:
+            sql = "SELECT ts, id, doc FROM access_log WHERE 1"
+            params: list[Any] = []
+            if after is not None:
+                sql += " AND (ts, id) > (?, ?)"
+                params += [after[0], after[1]]
+            elif lo is not None:
+                sql += " AND ts >= ?"
+                params.append(lo)
+            if hi is not None:
+                sql += " AND ts < ?"
+                params.append(hi)
+            sql += " ORDER BY ts, id LIMIT ?"
+            params.append(chunk_size)
+            rows = self._s._all(sql, params)
+            if not rows:
+                return
+            yield _access_rows(rows)
+            if len(rows) < chunk_size:
+                return
+            after = (rows[-1][0], rows[-1][1])
+
+    def count(self) -> int:
+        row = self._s._one("SELECT COUNT(*) FROM access_log", ())
+        return int(row[0]) if row else 0
+
+
+def _entry(doc: str) -> OutboxEntry:
+    return OutboxEntry.model_validate_json(doc, context=_TRUSTED)
+
+
+def _outbox_columns(e: OutboxEntry) -> dict[str, object]:
+    return {
+        "key": e.key,
+        "version": e.version,
+        "status": e.status.value,
+        "created_ts": time_key(e.created_at),
+        "not_before_ts": None if e.not_before is None else time_key(e.not_before),
+        "due_ts": time_key(e.not_before or e.created_at),
+        "lease_ts": None if e.lease_until is None else time_key(e.lease_until),
+        "customer_id": e.customer_id,
+        "case_id": e.case_id,
+        "doc": e.to_json(),
+    }
+
+
+class _Outbox:
+    def __init__(self, store: SQLiteStore) -> None:
+        self._s = store
+
+    def add(self, entry: OutboxEntry) -> bool:
+        new = check_new_entry(entry)
+        with self._s._write() as db:
+            row = db.execute("SELECT doc FROM outbox WHERE key = ?", (new.key,)).fetchone()
+            if row is not None:
+                changed = message_changed(_entry(row[0]), new)
+                if changed:
+                    raise message_conflict(new.key, changed, on_add=True)
+                return False
+            values = _outbox_columns(new.model_copy(update={"version": 1}))
+            db.execute(
+                f"INSERT INTO outbox ({', '.join(values)}) VALUES ({_marks(len(values))})",
+                list(values.values()),
+            )
+            return True
+
+    def get(self, key: str) -> OutboxEntry:
+        row = self._s._one("SELECT doc FROM outbox WHERE key = ?", (key,))
+        if row is None:
+            raise NotFound("outbox entry", key)
+        return _entry(row[0])
+
+    def save(self, entry: OutboxEntry) -> OutboxEntry:
+        given = check_outbox_entry(entry)
+        with self._s._write() as db:
+            row = db.execute(
+                "SELECT version, doc FROM outbox WHERE key = ?", (given.key,)
+            ).fetchone()
+            if row is None:
+                raise NotFound("outbox entry", given.key)
+            stored = int(row[0])
+            if given.version != stored:
+                raise stale_version("outbox entry", given.key, given.version, stored)
+            changed = message_changed(_entry(row[1]), given)
+            if changed:
+                raise message_conflict(given.key, changed, on_add=False)
+            new = given.model_copy(update={"version": given.version + 1})
+            values = _outbox_columns(new)
+            sets = ", ".join(f"{c} = ?" for c in values if c != "key")
+            db.execute(
+                f"UPDATE outbox SET {sets} WHERE key = ?",
+                [v for c, v in values.items() if c != "key"] + [new.key],
+            )
+            return new
+
+    def due(self, now: datetime, *, limit: int = 100) -> list[OutboxEntry]:
+        at = check_moment("now", now, "outbox due")
+        check_limit(limit)
+        rows = self._s._all(
+            "SELECT due_ts, key, doc FROM outbox WHERE status = 'pending' "
+            "AND (not_before_ts IS NULL OR not_before_ts <= ?) "
+            "UNION ALL "
+            "SELECT due_ts, key, doc FROM outbox WHERE status = 'sending' AND lease_ts <= ? "
+            "ORDER BY 1, 2 LIMIT ?",
+            (at, at, limit),
+        )
+        return [_entry(r[2]) for r in rows]
+
+    def for_customer(self, customer_id: str) -> list[OutboxEntry]:
+        rows = self._s._all(
+            "SELECT doc FROM outbox WHERE customer_id = ? ORDER BY created_ts, key",
+            (customer_id,),
+        )
+        return [_entry(r[0]) for r in rows]
+
+    def count(self, status: OutboxStatus | str | None = None) -> int:
+        if status is None:
+            row = self._s._one("SELECT COUNT(*) FROM outbox", ())
+        else:
+            wanted = check_outbox_status(status)
+            row = self._s._one("SELECT COUNT(*) FROM outbox WHERE status = ?", (wanted.value,))
+        return int(row[0]) if row else 0
+
+
 class SQLiteStore:
     """The storage contract in a SQLite database file.
 
@@ -588,6 +830,8 @@ class SQLiteStore:
         self._interactions = _Interactions(self)
         self._merges = _Merges(self)
         self._suggestions = _Suggestions(self)
+        self._access_log = _AccessLog(self)
+        self._outbox = _Outbox(self)
 
     @classmethod
     def from_url(cls, url: str) -> SQLiteStore:
@@ -655,6 +899,16 @@ class SQLiteStore:
         """Merge suggestions."""
         return self._suggestions
 
+    @property
+    def access_log(self) -> _AccessLog:
+        """The access audit trail."""
+        return self._access_log
+
+    @property
+    def outbox(self) -> _Outbox:
+        """The notification outbox."""
+        return self._outbox
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Writes inside land together or not at all; nested blocks join the outer one."""
@@ -716,6 +970,7 @@ class SQLiteStore:
             interactions=sum(r.interactions for r in reports),
             merges=merges,
             suggestions=suggestions,
+            notifications=sum(r.notifications for r in reports),
         )
 
     def _erase_one(self, db: sqlite3.Connection, customer_id: str) -> ErasureReport:
@@ -747,6 +1002,11 @@ class SQLiteStore:
                 f"({_marks(len(part))})",
                 part,
             ).rowcount
+        notices = db.execute("DELETE FROM outbox WHERE customer_id = ?", (customer_id,)).rowcount
+        for part in _chunks(case_ids):
+            notices += db.execute(
+                f"DELETE FROM outbox WHERE case_id IN ({_marks(len(part))})", part
+            ).rowcount
         db.execute("DELETE FROM cases WHERE customer_id = ?", (customer_id,))
         db.execute("DELETE FROM customer_identities WHERE customer_id = ?", (customer_id,))
         db.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
@@ -758,6 +1018,7 @@ class SQLiteStore:
             interactions=removed,
             merges=0,
             suggestions=0,
+            notifications=notices,
         )
 
     def close(self) -> None:

@@ -34,7 +34,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from omnicontext.errors import ConflictError, InvalidInput, NotFound, StoreError
-from omnicontext.model import Customer, Interaction, SuggestionStatus
+from omnicontext.model import (
+    AccessRecord,
+    AttemptOutcome,
+    Customer,
+    DeliveryAttempt,
+    Interaction,
+    OutboxEntry,
+    OutboxStatus,
+    SuggestionStatus,
+)
 from omnicontext.storage import AppendResult, Page, Store
 from omnicontext.testing import factories as f
 
@@ -60,6 +69,61 @@ class _Boom(Exception):
 
 def _ids(items: Any) -> list[str]:
     return [i.id for i in items]
+
+
+def _keys(entries: Any) -> list[str]:
+    return [e.key for e in entries]
+
+
+def _access(record_id: str, at: datetime | None = None, **fields: Any) -> AccessRecord:
+    """An access record: agent ``agt_1`` looking at ``cus_1`` at ``at`` (``T0``)."""
+    values: dict[str, Any] = {
+        "viewer_id": "agt_1",
+        "viewer_role": "agent",
+        "customer_id": "cus_1",
+        "fields_shown": ("name", "timeline"),
+        **fields,
+    }
+    return AccessRecord(id=record_id, occurred_at=at or f.T0, **values)
+
+
+def _entry(key: str, at: datetime | None = None, **fields: Any) -> OutboxEntry:
+    """A new outbox entry: an SMS to ``cus_1``, created at ``at`` (``T0``)."""
+    values: dict[str, Any] = {
+        "channel": "sms",
+        "to": "+442079460958",
+        "body": "Your case moved to phone: we will call you in 5 minutes.",
+        "customer_id": "cus_1",
+        **fields,
+    }
+    return OutboxEntry(key=key, created_at=at or f.T0, **values)
+
+
+def _claimed(entry: OutboxEntry, owner: str, until: datetime) -> OutboxEntry:
+    """``entry`` claimed by worker ``owner`` until ``until``."""
+    return entry.model_copy(
+        update={"status": OutboxStatus.SENDING, "lease_owner": owner, "lease_until": until}
+    )
+
+
+def _sent(entry: OutboxEntry, at: datetime) -> OutboxEntry:
+    """``entry`` delivered by provider ``sms-a`` at ``at``, with its attempt."""
+    attempt = DeliveryAttempt(
+        provider="sms-a",
+        started_at=at,
+        outcome=AttemptOutcome.SENT,
+        finished_at=at,
+        provider_message_id="pm-1",
+    )
+    return entry.model_copy(
+        update={
+            "status": OutboxStatus.SENT,
+            "attempts": (*entry.attempts, attempt),
+            "provider": "sms-a",
+            "provider_message_id": "pm-1",
+            "sent_at": at,
+        }
+    )
 
 
 class StoreContract:
@@ -977,6 +1041,441 @@ class StoreContract:
         assert (report.customers, report.interactions) == (0, 2)
         assert self.store.interactions.count() == 0
 
+    # == the access log ==========================================================
+
+    def test_access_record_then_get_returns_it_and_counts(self) -> None:
+        full = _access(
+            "acc_1",
+            case_id="k1",
+            purpose="audit",
+            channel="phone",
+            fields_shown=("name", "timeline"),
+            fields_withheld=("email",),
+            redactions=3,
+        )
+        assert self.store.access_log.record(full) is True
+        assert self.store.access_log.record(_access("acc_2", customer_id=None)) is True
+        got = self.store.access_log.get("acc_1")
+        assert got == full
+        assert got.to_json() == full.to_json()
+        assert self.store.access_log.get("acc_2").customer_id is None
+        assert self.store.access_log.count() == 2
+        with _raises(NotFound) as caught:
+            self.store.access_log.get("acc_zz")
+        assert (caught[0].kind, caught[0].id) == ("access record", "acc_zz")
+
+    def test_recording_an_access_again_is_a_no_op(self) -> None:
+        plus_two = timezone(timedelta(hours=2))
+        assert self.store.access_log.record(_access("acc_1", at=f.T0)) is True
+        assert self.store.access_log.record(_access("acc_1", at=f.T0)) is False
+        # The same instant written with another UTC offset is the same content.
+        assert (
+            self.store.access_log.record(_access("acc_1", at=f.T0.astimezone(plus_two))) is False
+        )
+        assert self.store.access_log.count() == 1
+
+    def test_access_record_with_other_content_conflicts_and_keeps_the_original(self) -> None:
+        self.store.access_log.record(_access("acc_1", fields_shown=("name",)))
+        for changed in (
+            _access("acc_1", fields_shown=("name", "email")),
+            _access("acc_1", fields_shown=("name",), viewer_id="agt_9"),
+            _access("acc_1", fields_shown=("name",), at=f.minutes(1)),
+        ):
+            with _raises(ConflictError) as caught:
+                self.store.access_log.record(changed)
+            assert (caught[0].kind, caught[0].id) == ("access record", "acc_1")
+        assert self.store.access_log.get("acc_1").fields_shown == ("name",)
+        assert self.store.access_log.get("acc_1").viewer_id == "agt_1"
+        assert self.store.access_log.count() == 1
+        assert _ids(self.store.access_log.for_viewer("agt_9")) == []
+
+    def test_access_pages_cover_everything_once_by_customer_and_by_viewer(self) -> None:
+        records = [
+            _access(
+                f"acc_{i:02d}",
+                at=f.minutes(i % 7),
+                customer_id=f"cus_{i % 2}",
+                viewer_id=f"agt_{i % 3}",
+            )
+            for i in range(31)
+        ]
+        for record in reversed(records):
+            self.store.access_log.record(record)
+
+        def walk(method: Callable[..., Page[Any]], owner: str) -> tuple[list[str], int]:
+            seen: list[str] = []
+            cursor: str | None = None
+            pages = 0
+            while True:
+                page = method(owner, limit=4, cursor=cursor)
+                assert isinstance(page, Page)
+                assert len(page.items) <= 4
+                seen += _ids(page.items)
+                pages += 1
+                cursor = page.next_cursor
+                if cursor is None:
+                    return seen, pages
+
+        def expected(keep: Callable[[AccessRecord], bool]) -> list[str]:
+            return _ids(
+                sorted((r for r in records if keep(r)), key=lambda r: (r.occurred_at, r.id))
+            )
+
+        for customer in ("cus_0", "cus_1"):
+            seen, pages = walk(self.store.access_log.for_customer, customer)
+            want = expected(lambda r, c=customer: r.customer_id == c)  # type: ignore[misc]
+            assert seen == want
+            assert pages == -(-len(want) // 4)
+        for viewer in ("agt_0", "agt_1", "agt_2"):
+            seen, _ = walk(self.store.access_log.for_viewer, viewer)
+            assert seen == expected(lambda r, v=viewer: r.viewer_id == v)  # type: ignore[misc]
+        assert self.store.access_log.for_customer("nobody").items == ()
+        assert self.store.access_log.for_viewer("nobody").next_cursor is None
+
+    def test_access_log_orders_by_instant_across_utc_offsets(self) -> None:
+        tokyo = timezone(timedelta(hours=9))
+        new_york = timezone(timedelta(hours=-5))
+        self.store.access_log.record(_access("utc9", at=f.T0))
+        # 10:00 in Tokyo is 01:00 UTC; 03:59 in New York is 08:59 UTC.
+        self.store.access_log.record(_access("tokyo10", at=f.T0.replace(hour=10, tzinfo=tokyo)))
+        self.store.access_log.record(
+            _access("ny", at=f.T0.replace(hour=3, minute=59, tzinfo=new_york))
+        )
+        self.store.access_log.record(_access("b-same", at=f.T0.astimezone(tokyo)))
+        want = ["tokyo10", "ny", "b-same", "utc9"]
+        assert _ids(self.store.access_log.for_customer("cus_1")) == want
+        assert _ids(self.store.access_log.for_viewer("agt_1")) == want
+        assert [r.id for c in self.store.access_log.scan() for r in c] == want
+        start = f.T0.astimezone(tokyo)  # the same instant as 09:00 UTC
+        assert [r.id for c in self.store.access_log.scan(start) for r in c] == ["b-same", "utc9"]
+
+    def test_access_scan_streams_a_half_open_range_in_chunks(self) -> None:
+        for i in range(20):
+            self.store.access_log.record(
+                _access(f"acc_{i:02d}", at=f.minutes(i // 2), customer_id=f"c{i}")
+            )
+        chunks = list(self.store.access_log.scan(f.minutes(2), f.minutes(7), chunk_size=3))
+        assert [r.id for chunk in chunks for r in chunk] == [f"acc_{i:02d}" for i in range(4, 14)]
+        assert [len(c) for c in chunks] == [3, 3, 3, 1]
+        stream = self.store.access_log.scan(chunk_size=8)
+        assert len(next(iter(stream))) == 8
+        assert [len(c) for c in stream] == [8, 4]
+        assert [len(c) for c in self.store.access_log.scan(chunk_size=10)] == [10, 10]
+        assert list(self.store.access_log.scan(f.minutes(100))) == []
+
+    def test_access_log_rejects_bad_input(self) -> None:
+        with _raises(InvalidInput) as caught:
+            self.store.access_log.record(_access("acc_1").to_dict())  # type: ignore[arg-type]
+        assert caught[0].field == "access record"
+        assert self.store.access_log.count() == 0
+        for limit in (0, 10_001, True):
+            with _raises(InvalidInput) as bad_limit:
+                self.store.access_log.for_customer("cus_1", limit=limit)
+            assert bad_limit[0].field == "limit"
+        with _raises(InvalidInput) as bad_cursor:
+            self.store.access_log.for_viewer("agt_1", cursor="not-a-cursor")
+        assert bad_cursor[0].field == "cursor"
+        naive = datetime(2026, 1, 5, 9, 0)
+        cases: list[tuple[dict[str, Any], str]] = [
+            ({"start": naive}, "start"),
+            ({"end": naive}, "end"),
+            ({"start": f.minutes(5), "end": f.minutes(1)}, "end"),
+            ({"chunk_size": 0}, "chunk_size"),
+        ]
+        for kwargs, field in cases:
+            with _raises(InvalidInput) as bad_scan:
+                next(iter(self.store.access_log.scan(**kwargs)), None)
+            assert bad_scan[0].field == field, kwargs
+
+    # == the notification outbox ==================================================
+
+    def test_outbox_add_stores_version_one_and_round_trips_every_field(self) -> None:
+        plus_two = timezone(timedelta(hours=2))
+        entry = _entry(
+            "k1",
+            channel="email",
+            to="ada@example.com",
+            subject="Your case moved — ça continue",
+            body="We will call you in 5 minutes. 📞\nReply STOP to opt out.",
+            case_id="case_1",
+            not_before=f.minutes(5).astimezone(plus_two),
+            deadline=f.minutes(60),
+        )
+        assert self.store.outbox.add(entry) is True
+        stored = self.store.outbox.get("k1")
+        assert stored == entry.model_copy(update={"version": 1})
+        assert stored.not_before == f.minutes(5)
+        sent = _sent(_claimed(stored, "w1", f.minutes(10)), f.minutes(6))
+        assert sent.attempts[0].provider_message_id == "pm-1"
+        saved = self.store.outbox.save(sent)
+        assert saved.version == 2
+        assert self.store.outbox.get("k1") == saved
+        with _raises(NotFound) as caught:
+            self.store.outbox.get("k_zz")
+        assert (caught[0].kind, caught[0].id) == ("outbox entry", "k_zz")
+
+    def test_adding_the_same_message_again_is_a_no_op_whatever_its_status(self) -> None:
+        entry = _entry("k1")
+        assert self.store.outbox.add(entry) is True
+        assert self.store.outbox.add(_entry("k1")) is False
+        sent = self.store.outbox.save(_sent(self.store.outbox.get("k1"), f.minutes(1)))
+        # Retrying the enqueue after delivery must not queue it again.
+        assert self.store.outbox.add(_entry("k1")) is False
+        assert self.store.outbox.get("k1") == sent
+        assert self.store.outbox.count() == 1
+        assert self.store.outbox.due(f.minutes(60)) == []
+
+    def test_another_message_under_a_stored_key_conflicts(self) -> None:
+        self.store.outbox.add(_entry("k1", body="first"))
+        for changed in (
+            _entry("k1", body="second"),
+            _entry("k1", body="first", to="+442079460000"),
+            _entry("k1", body="first", channel="whatsapp"),
+            _entry("k1", body="first", subject="Hello"),
+            _entry("k1", body="first", customer_id="cus_2"),
+            _entry("k1", body="first", case_id="case_9"),
+        ):
+            with _raises(ConflictError) as caught:
+                self.store.outbox.add(changed)
+            assert (caught[0].kind, caught[0].id) == ("outbox entry", "k1")
+        assert self.store.outbox.get("k1") == _entry("k1", body="first", version=1)
+
+    def test_outbox_add_takes_only_new_entries(self) -> None:
+        with _raises(InvalidInput) as caught:
+            self.store.outbox.add(_entry("k1", version=1))
+        assert (caught[0].field, caught[0].value) == ("version", 1)
+        with _raises(InvalidInput):
+            self.store.outbox.add(_entry("k2").to_dict())  # type: ignore[arg-type]
+        assert self.store.outbox.count() == 0
+
+    def test_outbox_save_is_optimistic_and_needs_a_stored_key(self) -> None:
+        self.store.outbox.add(_entry("k1"))
+        read_by_one = self.store.outbox.get("k1")
+        read_by_two = self.store.outbox.get("k1")
+        winner = self.store.outbox.save(_claimed(read_by_one, "w1", f.minutes(5)))
+        assert winner.version == 2
+        with _raises(ConflictError) as caught:
+            self.store.outbox.save(_claimed(read_by_two, "w2", f.minutes(5)))
+        assert (caught[0].kind, caught[0].id) == ("outbox entry", "k1")
+        assert self.store.outbox.get("k1").lease_owner == "w1"
+        with _raises(NotFound) as missing:
+            self.store.outbox.save(_entry("ghost"))
+        assert missing[0].id == "ghost"
+        with _raises(NotFound):
+            self.store.outbox.save(_entry("ghost", version=3))
+        with _raises(NotFound):
+            self.store.outbox.get("ghost")
+
+    def test_outbox_message_fields_never_change(self) -> None:
+        self.store.outbox.add(_entry("k1", subject="Update"))
+        stored = self.store.outbox.get("k1")
+        for field, value in (
+            ("channel", "whatsapp"),
+            ("to", "+442079460000"),
+            ("subject", None),
+            ("body", "Something else"),
+            ("customer_id", "cus_2"),
+            ("case_id", "case_9"),
+        ):
+            with _raises(ConflictError) as caught:
+                self.store.outbox.save(stored.model_copy(update={field: value}))
+            assert caught[0].id == "k1", field
+        assert self.store.outbox.get("k1") == stored
+        # Everything else moves on.
+        later = self.store.outbox.save(
+            stored.model_copy(update={"status": OutboxStatus.FAILED, "not_before": f.minutes(9)})
+        )
+        assert (later.status, later.version) == (OutboxStatus.FAILED, 2)
+
+    def test_due_takes_pending_entries_whose_time_has_come(self) -> None:
+        self.store.outbox.add(_entry("now", at=f.minutes(0)))
+        self.store.outbox.add(_entry("later", at=f.minutes(0), not_before=f.minutes(10)))
+        self.store.outbox.add(_entry("exact", at=f.minutes(0), not_before=f.minutes(5)))
+        # Created after the asking time without not_before: pending, so due.
+        self.store.outbox.add(_entry("created-later", at=f.minutes(7)))
+        for key, status in (("sent", OutboxStatus.SENT), ("failed", OutboxStatus.FAILED)):
+            self.store.outbox.add(_entry(key, at=f.minutes(-10)))
+            stored = self.store.outbox.get(key)
+            if status is OutboxStatus.SENT:
+                self.store.outbox.save(_sent(stored, f.minutes(-9)))
+            else:
+                self.store.outbox.save(stored.model_copy(update={"status": status}))
+        assert _keys(self.store.outbox.due(f.minutes(4))) == ["now", "created-later"]
+        assert _keys(self.store.outbox.due(f.minutes(5))) == ["now", "exact", "created-later"]
+        assert _keys(self.store.outbox.due(f.minutes(10))) == [
+            "now",
+            "exact",
+            "created-later",
+            "later",
+        ]
+
+    def test_due_takes_over_expired_leases_only(self) -> None:
+        for key in ("live", "expired", "exact"):
+            self.store.outbox.add(_entry(key, at=f.minutes(0)))
+        lease = {"live": f.minutes(30), "expired": f.minutes(3), "exact": f.minutes(10)}
+        for key, until in lease.items():
+            self.store.outbox.save(_claimed(self.store.outbox.get(key), "w1", until))
+        assert _keys(self.store.outbox.due(f.minutes(2))) == []
+        assert _keys(self.store.outbox.due(f.minutes(10))) == ["exact", "expired"]
+        taken = self.store.outbox.due(f.minutes(10))[0]
+        assert (taken.status, taken.lease_owner) == (OutboxStatus.SENDING, "w1")
+        assert _keys(self.store.outbox.due(f.minutes(30))) == ["exact", "expired", "live"]
+
+    def test_due_orders_by_not_before_or_creation_then_key_and_limits(self) -> None:
+        tokyo = timezone(timedelta(hours=9))
+        self.store.outbox.add(_entry("d", at=f.minutes(3)))
+        self.store.outbox.add(_entry("c", at=f.minutes(0), not_before=f.minutes(2)))
+        self.store.outbox.add(_entry("b", at=f.minutes(2).astimezone(tokyo)))
+        self.store.outbox.add(_entry("a", at=f.minutes(2)))
+        self.store.outbox.add(_entry("z", at=f.minutes(1).astimezone(tokyo)))
+        self.store.outbox.add(_entry("y", at=f.minutes(-5)))
+        self.store.outbox.save(_claimed(self.store.outbox.get("y"), "w1", f.minutes(0)))
+        order = ["y", "z", "a", "b", "c", "d"]
+        assert _keys(self.store.outbox.due(f.minutes(10))) == order
+        assert _keys(self.store.outbox.due(f.minutes(10), limit=3)) == order[:3]
+        assert _keys(self.store.outbox.due(f.minutes(10), limit=1)) == ["y"]
+        naive = datetime(2026, 1, 5, 9, 0)
+        with _raises(InvalidInput) as caught:
+            self.store.outbox.due(naive)
+        assert caught[0].field == "now"
+        for limit in (0, 10_001, True):
+            with _raises(InvalidInput) as bad:
+                self.store.outbox.due(f.minutes(10), limit=limit)
+            assert bad[0].field == "limit"
+
+    def test_outbox_lists_by_customer_and_counts_by_status(self) -> None:
+        self.store.outbox.add(_entry("k3", at=f.minutes(1)))
+        self.store.outbox.add(_entry("k2", at=f.minutes(1)))
+        self.store.outbox.add(_entry("k1", at=f.minutes(2)))
+        self.store.outbox.add(_entry("other", customer_id="cus_2"))
+        self.store.outbox.add(_entry("anonymous", customer_id=None))
+        self.store.outbox.save(_sent(self.store.outbox.get("k1"), f.minutes(3)))
+        self.store.outbox.save(_claimed(self.store.outbox.get("k2"), "w1", f.minutes(9)))
+        assert _keys(self.store.outbox.for_customer("cus_1")) == ["k2", "k3", "k1"]
+        assert _keys(self.store.outbox.for_customer("cus_2")) == ["other"]
+        assert self.store.outbox.for_customer("nobody") == []
+        assert self.store.outbox.count() == 5
+        assert self.store.outbox.count("pending") == 3
+        assert self.store.outbox.count(OutboxStatus.SENT) == 1
+        assert self.store.outbox.count("sending") == 1
+        assert self.store.outbox.count("failed") == 0
+        with _raises(InvalidInput) as caught:
+            self.store.outbox.count("maybe")
+        assert caught[0].field == "status"
+
+    def test_racing_claims_on_one_entry_have_one_winner(self) -> None:
+        self.store.outbox.add(_entry("k1"))
+        copies = {f"w{n}": self.store.outbox.get("k1") for n in range(6)}
+        barrier = threading.Barrier(len(copies))
+        won: list[str] = []
+        lost: list[str] = []
+        errors: list[BaseException] = []
+
+        def claim(owner: str, copy: OutboxEntry) -> None:
+            barrier.wait(timeout=30)
+            try:
+                self.store.outbox.save(_claimed(copy, owner, f.minutes(5)))
+                won.append(owner)
+            except ConflictError:
+                lost.append(owner)
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=claim, args=item) for item in copies.items()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert errors == []
+        assert len(won) == 1
+        assert len(lost) == len(copies) - 1
+        stored = self.store.outbox.get("k1")
+        assert (stored.lease_owner, stored.version) == (won[0], 2)
+
+    def test_second_handle_sees_the_outbox_and_the_access_log(self) -> None:
+        other = self._second()
+        self.store.outbox.add(_entry("k1"))
+        mine = self.store.outbox.get("k1")
+        theirs = other.outbox.get("k1")
+        assert theirs == mine
+        other.outbox.save(_claimed(theirs, "w2", f.minutes(5)))
+        with _raises(ConflictError):
+            self.store.outbox.save(_claimed(mine, "w1", f.minutes(5)))
+        assert other.outbox.add(_entry("k1")) is False
+        self.store.access_log.record(_access("acc_1"))
+        assert other.access_log.record(_access("acc_1")) is False
+        with _raises(ConflictError):
+            other.access_log.record(_access("acc_1", redactions=1))
+
+    def test_erasure_removes_outbox_entries_and_keeps_access_records(self) -> None:
+        self._erasure_world()
+        self.store.outbox.add(_entry("theirs", at=f.minutes(1)))
+        self.store.outbox.add(_entry("their-case", customer_id=None, case_id="k1"))
+        self.store.outbox.add(_entry("merged-profile", customer_id="cus_1m"))
+        self.store.customers.save(f.customer("cus_1m", merged_into="cus_1"))
+        self.store.outbox.save(_sent(self.store.outbox.get("theirs"), f.minutes(2)))
+        self.store.outbox.add(_entry("someone-else", customer_id="cus_2", case_id="k9"))
+        self.store.access_log.record(_access("acc_1", case_id="k1"))
+        self.store.access_log.record(_access("acc_2", at=f.minutes(1), viewer_id="agt_2"))
+        self.store.access_log.record(_access("acc_9", customer_id="cus_2"))
+        report = self.store.erase_customer("cus_1")
+        assert report.notifications == 3
+        assert report.total == 10 + 1 + 3  # the world, the merged profile, the notifications
+        assert self.store.outbox.for_customer("cus_1") == []
+        for gone in ("theirs", "their-case", "merged-profile"):
+            with _raises(NotFound):
+                self.store.outbox.get(gone)
+        assert _keys(self.store.outbox.for_customer("cus_2")) == ["someone-else"]
+        assert self.store.outbox.count() == 1
+        # Who looked at the customer stays on record: ids and field names only.
+        assert _ids(self.store.access_log.for_customer("cus_1")) == ["acc_1", "acc_2"]
+        assert self.store.access_log.count() == 3
+        assert self.store.access_log.get("acc_1").case_id == "k1"
+        assert self.store.erase_customer("cus_1").notifications == 0
+
+    def test_failed_transaction_rolls_back_the_access_log_and_the_outbox(self) -> None:
+        self.store.outbox.add(_entry("k0"))
+        self.store.outbox.add(_entry("theirs"))
+        self.store.access_log.record(_access("acc_0"))
+        before = self.store.outbox.get("k0")
+        with _raises(_Boom), self.store.transaction():
+            self.store.access_log.record(_access("acc_1"))
+            self.store.outbox.add(_entry("k1"))
+            self.store.outbox.save(_claimed(before, "w1", f.minutes(5)))
+            self.store.erase_customer("cus_1")
+            assert self.store.outbox.count() == 0
+            raise _Boom
+        assert self.store.access_log.count() == 1
+        with _raises(NotFound):
+            self.store.access_log.get("acc_1")
+        assert _ids(self.store.access_log.for_customer("cus_1")) == ["acc_0"]
+        assert _keys(self.store.outbox.for_customer("cus_1")) == ["k0", "theirs"]
+        assert self.store.outbox.get("k0") == before
+        assert _keys(self.store.outbox.due(f.minutes(10))) == ["k0", "theirs"]
+        # After the rollback the same writes go through again.
+        assert self.store.access_log.record(_access("acc_1")) is True
+        assert self.store.outbox.add(_entry("k1")) is True
+
+    def test_a_failed_outbox_or_access_write_inside_a_transaction_leaves_nothing(self) -> None:
+        self.store.outbox.add(_entry("k1", body="first"))
+        self.store.access_log.record(_access("acc_1"))
+        stale = self.store.outbox.get("k1")
+        with self.store.transaction():
+            self.store.outbox.add(_entry("k2"))
+            self.store.outbox.save(_claimed(stale, "w1", f.minutes(5)))
+            with _raises(ConflictError):
+                self.store.outbox.add(_entry("k1", body="second"))
+            with _raises(ConflictError):
+                self.store.outbox.save(_claimed(stale, "w2", f.minutes(5)))
+            with _raises(ConflictError):
+                self.store.access_log.record(_access("acc_1", redactions=2))
+            self.store.access_log.record(_access("acc_2"))
+        assert _keys(self.store.outbox.for_customer("cus_1")) == ["k1", "k2"]
+        assert self.store.outbox.get("k1").lease_owner == "w1"
+        assert self.store.outbox.get("k1").body == "first"
+        assert self.store.access_log.get("acc_1").redactions == 0
+        assert self.store.access_log.count() == 2
+
     # == lifecycle ==============================================================
 
     def test_closed_store_refuses_use(self) -> None:
@@ -995,10 +1494,12 @@ class StoreContract:
 
     def test_store_satisfies_the_protocols(self) -> None:
         from omnicontext.storage import (
+            AccessLog,
             CaseRepository,
             CustomerRepository,
             InteractionLog,
             MergeLog,
+            Outbox,
             SuggestionRepository,
         )
 
@@ -1008,6 +1509,8 @@ class StoreContract:
         assert isinstance(self.store.interactions, InteractionLog)
         assert isinstance(self.store.merges, MergeLog)
         assert isinstance(self.store.suggestions, SuggestionRepository)
+        assert isinstance(self.store.access_log, AccessLog)
+        assert isinstance(self.store.outbox, Outbox)
 
     # == concurrency ============================================================
 

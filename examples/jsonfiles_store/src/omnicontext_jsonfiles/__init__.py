@@ -16,6 +16,8 @@ A store is one directory::
       interactions/_no_customer.jsonl   interactions not resolved to a customer yet
       merges/<name>.json             one document per merge record
       suggestions/<name>.json        one document per merge suggestion
+      access/<name>.json             one access record per file, written once, never erased
+      outbox/<name>.json             one outbox entry per idempotency key
 
 >>> import tempfile
 >>> from omnicontext.model import Customer
@@ -60,6 +62,7 @@ from urllib.parse import unquote, urlsplit
 
 from omnicontext.errors import ConflictError, FieldError, InvalidInput, NotFound, StoreError
 from omnicontext.model import (
+    AccessRecord,
     Case,
     Customer,
     Identity,
@@ -67,6 +70,8 @@ from omnicontext.model import (
     InteractionBase,
     MergeRecord,
     MergeSuggestion,
+    OutboxEntry,
+    OutboxStatus,
     SuggestionStatus,
     parse_interaction_json,
 )
@@ -86,6 +91,10 @@ _ID = re.compile(
     r"\S(?:.*\S)?"
 )  # the model's id rule (fullmatch): no white space at the ends, one line
 D = TypeVar("D", Customer, Case, MergeRecord, MergeSuggestion)
+# Read access records and outbox entries back without the channel-registry
+# check: they were validated when written, perhaps by a program that had
+# registered a channel this one has not.
+_TRUSTED = {"channels": None}
 T = TypeVar("T")
 
 
@@ -105,6 +114,15 @@ def _suggestion_key(suggestion: MergeSuggestion) -> _Key:
     return _micros(suggestion.created_at), suggestion.id
 
 
+def _access_key(record: AccessRecord) -> _Key:
+    return _micros(record.occurred_at), record.id
+
+
+def _due_key(entry: OutboxEntry) -> _Key:
+    """The order ``outbox.due`` hands entries out in: when each may go, then key."""
+    return _micros(entry.not_before or entry.created_at), entry.key
+
+
 def _invalid(subject: str, field: str, value: object, reason: str) -> InvalidInput:
     return InvalidInput(subject, [FieldError(field, value, reason)])
 
@@ -114,12 +132,19 @@ def _check_size(subject: str, field: str, value: int) -> None:
         raise _invalid(subject, field, value, f"must be an integer 1..{MAX_LIMIT}")
 
 
-def _check_bound(field: str, moment: datetime | None) -> int | None:
+def _check_bound(field: str, moment: datetime | None, subject: str = "scan") -> int | None:
     if moment is None:
         return None
     if not isinstance(moment, datetime) or moment.utcoffset() is None:
-        raise _invalid("scan", field, moment, "a timezone-aware datetime is required")
+        raise _invalid(subject, field, moment, "a timezone-aware datetime is required")
     return _micros(moment)
+
+
+def _check_range(start: datetime | None, end: datetime | None) -> tuple[int | None, int | None]:
+    lo, hi = _check_bound("start", start), _check_bound("end", end)
+    if lo is not None and hi is not None and hi < lo:
+        raise _invalid("scan", "end", end, "is before start")
+    return lo, hi
 
 
 def _encode_cursor(key: _Key) -> str:
@@ -530,6 +555,219 @@ class _Interactions:
             return _page(log, _key, limit, cursor)
 
 
+# -- the access log: one file per record, written once -------------------------
+
+
+class _AccessLog:
+    """Who looked at a customer's context. A record is written once and never
+    changed; erasure leaves it (it holds ids and field names, no content)."""
+
+    def __init__(self, store: JsonFilesStore) -> None:
+        self._s = store
+        self._folder = store.path / "access"
+
+    def _path(self, record_id: str) -> Path:
+        return self._folder / _file_name(record_id, ".json")
+
+    def _all(self) -> Iterator[AccessRecord]:
+        for path in sorted(self._folder.glob("*.json")):
+            yield AccessRecord.parse_json(path.read_bytes(), context=_TRUSTED)
+
+    def record(self, entry: AccessRecord) -> bool:
+        if not isinstance(entry, AccessRecord):
+            reason = "expected an AccessRecord; parse dicts with AccessRecord.parse()"
+            raise _invalid("access record", "access record", type(entry).__name__, reason)
+        with self._s._locked():
+            path = self._path(entry.id)
+            if path.exists():
+                stored = AccessRecord.parse_json(path.read_bytes(), context=_TRUSTED)
+                if stored.to_json() == entry.to_json() or stored == entry:
+                    return False  # the same look, recorded again
+                raise ConflictError(
+                    f"access record {entry.id!r} already exists with different content; "
+                    "the access log is append-only",
+                    kind="access record",
+                    id=entry.id,
+                )
+            self._s._replace(path, entry.to_json().encode())
+            return True
+
+    def get(self, record_id: str) -> AccessRecord:
+        with self._s._locked():
+            path = self._path(record_id)
+            if not path.exists():
+                raise NotFound("access record", record_id)
+            return AccessRecord.parse_json(path.read_bytes(), context=_TRUSTED)
+
+    def for_customer(
+        self, customer_id: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[AccessRecord]:
+        with self._s._locked():
+            theirs = (r for r in self._all() if r.customer_id == customer_id)
+            return _page(theirs, _access_key, limit, cursor)
+
+    def for_viewer(
+        self, viewer_id: str, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[AccessRecord]:
+        with self._s._locked():
+            theirs = (r for r in self._all() if r.viewer_id == viewer_id)
+            return _page(theirs, _access_key, limit, cursor)
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[AccessRecord]]:
+        lo, hi = _check_range(start, end)
+        _check_size("scan", "chunk_size", chunk_size)
+        return self._scan(lo, hi, chunk_size)
+
+    def _scan(
+        self, lo: int | None, hi: int | None, chunk_size: int
+    ) -> Iterator[list[AccessRecord]]:
+        after: _Key | None = None
+        while True:  # as the interaction scan: one chunk per lock
+            with self._s._locked():
+                wanted = (
+                    r
+                    for r in self._all()
+                    if (lo is None or _micros(r.occurred_at) >= lo)
+                    and (hi is None or _micros(r.occurred_at) < hi)
+                    and (after is None or _access_key(r) > after)
+                )
+                chunk = heapq.nsmallest(chunk_size, wanted, key=_access_key)
+            if not chunk:
+                return
+            yield chunk
+            if len(chunk) < chunk_size:
+                return
+            after = _access_key(chunk[-1])
+
+    def count(self) -> int:
+        with self._s._locked():
+            return sum(1 for _ in self._folder.glob("*.json"))
+
+
+# -- the outbox: one file per idempotency key ----------------------------------
+
+
+class _Outbox:
+    """Notifications to deliver. The message of an entry never changes; its
+    status, attempts and lease move on under optimistic versions."""
+
+    def __init__(self, store: JsonFilesStore) -> None:
+        self._s = store
+        self._folder = store.path / "outbox"
+
+    def _path(self, key: str) -> Path:
+        return self._folder / _file_name(key, ".json")
+
+    def _find(self, key: str) -> OutboxEntry | None:
+        path = self._path(key)
+        return (
+            OutboxEntry.parse_json(path.read_bytes(), context=_TRUSTED) if path.exists() else None
+        )
+
+    def _all(self) -> Iterator[OutboxEntry]:
+        for path in sorted(self._folder.glob("*.json")):
+            yield OutboxEntry.parse_json(path.read_bytes(), context=_TRUSTED)
+
+    def _check(self, entry: OutboxEntry) -> None:
+        if not isinstance(entry, OutboxEntry):
+            reason = "expected an OutboxEntry; parse dicts with OutboxEntry.parse()"
+            raise _invalid("outbox entry", "outbox entry", type(entry).__name__, reason)
+
+    def _message_changed(self, stored: OutboxEntry, entry: OutboxEntry, why: str) -> None:
+        if not stored.same_message(entry):
+            raise ConflictError(
+                f"outbox entry {entry.key!r}: {why}", kind="outbox entry", id=entry.key
+            )
+
+    def add(self, entry: OutboxEntry) -> bool:
+        self._check(entry)
+        if entry.version != 0:
+            raise _invalid("outbox entry", "version", entry.version, "a new entry has version 0")
+        with self._s._locked():
+            stored = self._find(entry.key)
+            if stored is not None:
+                # The same message again (whatever became of it) is a repeat.
+                self._message_changed(stored, entry, "another message holds this key")
+                return False
+            new = entry.model_copy(update={"version": 1})
+            self._s._replace(self._path(entry.key), new.to_json().encode())
+            return True
+
+    def get(self, key: str) -> OutboxEntry:
+        with self._s._locked():
+            found = self._find(key)
+        if found is None:
+            raise NotFound("outbox entry", key)
+        return found
+
+    def save(self, entry: OutboxEntry) -> OutboxEntry:
+        self._check(entry)
+        with self._s._locked():  # read the version and write under one lock
+            stored = self._find(entry.key)
+            if stored is None:
+                raise NotFound("outbox entry", entry.key)
+            if entry.version != stored.version:
+                raise ConflictError(
+                    f"outbox entry {entry.key!r} has version {entry.version} but the stored "
+                    f"one has {stored.version}: someone else saved it (another worker's "
+                    "claim, say); reload it",
+                    kind="outbox entry",
+                    id=entry.key,
+                )
+            self._message_changed(stored, entry, "the message fields never change")
+            new = entry.model_copy(update={"version": entry.version + 1})
+            self._s._replace(self._path(entry.key), new.to_json().encode())
+            return new
+
+    def due(self, now: datetime, *, limit: int = 100) -> list[OutboxEntry]:
+        at = _check_bound("now", now, "outbox due")
+        if at is None:  # None is not a time either
+            raise _invalid("outbox due", "now", now, "a timezone-aware datetime is required")
+        _check_size("outbox due", "limit", limit)
+
+        def is_due(e: OutboxEntry) -> bool:
+            if e.status is OutboxStatus.PENDING:
+                return e.not_before is None or _micros(e.not_before) <= at
+            # A claim whose lease ran out: its worker is presumed dead.
+            return (
+                e.status is OutboxStatus.SENDING
+                and e.lease_until is not None
+                and _micros(e.lease_until) <= at
+            )
+
+        with self._s._locked():
+            return heapq.nsmallest(limit, filter(is_due, self._all()), key=_due_key)
+
+    def for_customer(self, customer_id: str) -> list[OutboxEntry]:
+        with self._s._locked():
+            found = [e for e in self._all() if e.customer_id == customer_id]
+        return sorted(found, key=lambda e: (_micros(e.created_at), e.key))
+
+    def count(self, status: OutboxStatus | str | None = None) -> int:
+        wanted = None
+        if status is not None:
+            try:
+                wanted = OutboxStatus(status)
+            except ValueError:
+                known = ", ".join(s.value for s in OutboxStatus)
+                raise _invalid(
+                    "outbox count", "status", status, f"expected one of {known}"
+                ) from None
+        with self._s._locked():
+            if wanted is None:
+                return sum(1 for _ in self._folder.glob("*.json"))
+            return sum(1 for e in self._all() if e.status is wanted)
+
+    def _remove(self, key: str) -> None:
+        self._s._replace(self._path(key), None)
+
+
 # -- the store ------------------------------------------------------------------
 
 
@@ -544,7 +782,15 @@ class JsonFilesStore:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.path = Path(directory)
-        for folder in ("customers", "cases", "interactions", "merges", "suggestions"):
+        for folder in (
+            "customers",
+            "cases",
+            "interactions",
+            "merges",
+            "suggestions",
+            "access",
+            "outbox",
+        ):
             (self.path / folder).mkdir(parents=True, exist_ok=True)
         # flock() excludes other handles and processes; the RLock excludes the
         # other threads of this handle (they share one descriptor, so one flock).
@@ -559,6 +805,8 @@ class JsonFilesStore:
         self._interactions = _Interactions(self)
         self._merges = _Merges(self, MergeRecord, "merges", "merge")
         self._suggestions = _Suggestions(self, MergeSuggestion, "suggestions", "suggestion")
+        self._access_log = _AccessLog(self)
+        self._outbox = _Outbox(self)
 
     @classmethod
     def from_url(cls, url: str) -> JsonFilesStore:
@@ -601,6 +849,16 @@ class JsonFilesStore:
         """Merge suggestions."""
         return self._suggestions
 
+    @property
+    def access_log(self) -> _AccessLog:
+        """Who looked at which customer's context."""
+        return self._access_log
+
+    @property
+    def outbox(self) -> _Outbox:
+        """Notifications waiting to be delivered."""
+        return self._outbox
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Writes inside land together or not at all; nested blocks join the outer one."""
@@ -623,6 +881,7 @@ class JsonFilesStore:
     def erase_customer(self, customer_id: str) -> ErasureReport:
         """Remove every record of a customer in one transaction (see the protocol).
 
+        Their outbox entries go too; the access log keeps who looked at them.
         Profiles merged into the customer, directly or through another merged
         profile, are the same person and go too. The steps run so that a crash
         part-way can be finished by erasing again: whatever leads to a record
@@ -666,6 +925,15 @@ class JsonFilesStore:
             suggestions = [s.id for s in self._suggestions._all() if doomed & set(s.customer_ids)]
             for suggestion_id in suggestions:
                 self._suggestions._remove(suggestion_id)
+            # Outbox entries hold addresses and message text. Access records
+            # stay: ids and field names only, the trail of who looked.
+            notices = [
+                e.key
+                for e in self._outbox._all()
+                if e.customer_id in doomed or (e.case_id is not None and e.case_id in case_ids)
+            ]
+            for key in notices:
+                self._outbox._remove(key)
             for case_id in case_ids:
                 self._cases._remove(case_id)
             for customer in reversed(customers):  # merged profiles before the one they point at
@@ -678,6 +946,7 @@ class JsonFilesStore:
                 interactions=erased,
                 merges=len(merges),
                 suggestions=len(suggestions),
+                notifications=len(notices),
             )
 
     def _person(self, customer_id: str) -> str:
