@@ -1,0 +1,1 @@
+"""Context that follows the customer across channels."""
