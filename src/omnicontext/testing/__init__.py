@@ -7,10 +7,15 @@
 * :mod:`omnicontext.testing.factories`: valid records in one call.
 * :mod:`omnicontext.testing.strategies`: hypothesis strategies for every
   model (import it only where ``hypothesis`` is installed).
+* :class:`~omnicontext.testing.notifiers.ScriptedNotifier`: a notification
+  provider that does what its script says (sends, fails, times out before or
+  after sending, goes down), remembering what it delivered in memory or in a
+  file that survives the process.
 """
 
 from omnicontext.testing import factories
 from omnicontext.testing.contract import StoreContract
 from omnicontext.testing.ledger_contract import LedgerContract
+from omnicontext.testing.notifiers import ScriptedNotifier
 
-__all__ = ["LedgerContract", "StoreContract", "factories"]
+__all__ = ["LedgerContract", "ScriptedNotifier", "StoreContract", "factories"]
