@@ -554,3 +554,43 @@ def test_demo_ends_with_the_scenario_s_scorecard(capsys: pytest.CaptureFixture[s
     assert "\u2716 First contact resolution" in card
     assert "By channel" in card
     assert all(len(line) <= 80 for line in card.splitlines())
+
+
+def test_demo_shows_each_handoff_packet_and_the_notices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "demo.db"
+    assert main(["demo", "--keep", str(db)]) == 0
+    out = capsys.readouterr().out
+    part = out[out.index("Handoffs (Europe/London time)") : out.index("Routing the call")]
+    assert all(len(line) <= 80 for line in part.splitlines())
+    starts = [part.index(f"[{n}] ") for n in (1, 2, 3, 4)]
+    first, second, third, fourth = (
+        part[a:b] for a, b in zip(starts, [*starts[1:], len(part)], strict=True)
+    )
+    # The first reply is on the public channel: the packet masks personal data.
+    assert "personal data masked" in first
+    assert "ada.okafor@example.com" not in first
+    assert "+447911123456" not in first
+    assert "email [email]" in first
+    assert "social_public \u2192 social_private: sensitivity" in second
+    assert "ada.okafor@example.com" in second  # a private channel, an agent: shown
+    assert "social_private \u2192 chat" in third
+    assert "chat \u2192 phone: escalation" in fourth
+    assert "card_frozen (chat, 09:31" in fourth  # done on the chat, shown on the phone
+    assert "Pending        emergency_cash" in fourth
+    # The notices, each on the channel the customer was on, and the evening update.
+    assert "Ada was told on social_public (sent 12 Jun 09:18 via social-api)" in second
+    assert "Ada was told on chat (sent 12 Jun 09:32 via chat-widget)" in fourth
+    evening = part[part.index("That evening") :]
+    assert "quiet hours until 08:00 Europe/London" in evening
+    assert "sent 13 Jun 08:00 via sms-backup after sms-primary" in evening
+    with open_store(_url(db)) as store:
+        assert store.access_log.count() == 4
+        assert [r.channel for r in store.access_log.for_customer(scenario.CUSTOMER_ID)] == [
+            "social_public",
+            "social_private",
+            "chat",
+            "phone",
+        ]
+        assert store.outbox.count("sent") == 4

@@ -1102,10 +1102,78 @@ class _Demo:
             "",
             *self._summary(customer, cases, timeline, zone),
             "",
+            *self._handoffs(customer, cases, zone),
+            "",
             *self._routing(zone),
             "",
             *self._scorecard(),
         ]
+
+    def _handoffs(self, customer: Customer, cases: Sequence[Case], zone: tzinfo) -> list[str]:
+        """At each switch: the packet the next agent saw, and what the customer was told."""
+        from omnicontext._demo.handoff import legs
+
+        if not cases:
+            return []
+        first_name = (customer.display_name or customer.id).split()[0]
+        found, update, outbox = legs(self._store, cases[0].id)
+        label = getattr(zone, "key", "UTC")
+        delivered = {e.key: e for e in outbox}
+        out = _wrap(
+            f"Handoffs ({label} time): at each switch, the packet the next agent saw "
+            f"(built as of that moment, and written to the access log) and what "
+            f"{first_name} was told."
+        )
+        for number, leg in enumerate(found, 1):
+            when = leg.at.astimezone(zone)
+            out.append("")
+            if leg.switch is None:
+                title = (
+                    f"[{number}] {when:%H:%M} {leg.packet.to_channel}: the first reply, "
+                    "on a public channel, so personal data is masked"
+                )
+            else:
+                s = leg.switch
+                title = (
+                    f"[{number}] {when:%H:%M} {s.from_channel} {self._arrow} {s.to_channel}: "
+                    f"{s.reason.value} ({s.evidence})"
+                )
+            out.extend(_wrap(title, rest="    "))
+            text = leg.packet.to_text(width=_DEMO_WIDTH - 4, time_zone=label)
+            out.extend("    " + line if line else "" for line in text.rstrip().splitlines())
+            for queued in leg.notices:
+                out.extend(self._notice(queued, delivered, zone, first_name))
+        out.append("")
+        why = "; ".join(update.plan.reasons)
+        out.extend(_wrap(f"That evening, away from every conversation ({why}):"))
+        out.extend(self._notice(update, delivered, zone, first_name))
+        return out
+
+    def _notice(
+        self, queued: Any, delivered: dict[str, Any], zone: tzinfo, name: str
+    ) -> list[str]:
+        if queued.entry is None:
+            why = "; ".join(queued.plan.reasons)
+            return _wrap(f"{name} was not told: {why}", first="    ", rest="    ")
+        entry = delivered.get(queued.entry.key, queued.entry)
+        how = entry.status.value
+        if entry.sent_at is not None:
+            how = f"sent {entry.sent_at.astimezone(zone):%d %b %H:%M} via {entry.provider}"
+            failed = [a.provider for a in entry.attempts if a.outcome.value == "failed"]
+            if failed:
+                how += f" after {', '.join(dict.fromkeys(failed))} failed"
+        notice = queued.notice
+        extra = ""
+        if notice is not None and notice.sms is not None:
+            extra = f", {_count(notice.sms.segments, 'segment')} {notice.sms.encoding}"
+        out = _wrap(
+            f"{name} was told on {entry.channel} ({how}{extra}):", first="    ", rest="    "
+        )
+        if entry.subject:
+            out.extend(_wrap(f"Subject: {entry.subject}", first="      ", rest="      "))
+        for paragraph in entry.body.splitlines():
+            out.extend(_wrap(paragraph, first="      ", rest="      ") or [""])
+        return out
 
     def _scorecard(self) -> list[str]:
         """The scenario measured: its KPIs judged against the default targets."""
