@@ -406,3 +406,16 @@ def test_a_packet_as_of_an_earlier_time_shows_only_what_was_known(store: Store) 
     assert ids["email"].verified_at is None
     assert packet.open_question is not None
     assert packet.open_question.id == "dm-1"
+
+
+def test_a_case_of_a_merged_profile_shows_the_surviving_customer(store: Store) -> None:
+    from omnicontext.model import Case, Customer
+
+    store.customers.save(Customer(id="cus_old", merged_into=journey.CUSTOMER_ID))
+    store.cases.save(Case(id="case_x", customer_id="cus_old", subject="Old profile's case"))
+    packet = prepare_handoff(store, "case_x", to_channel="email", viewer=AGENT, at=WHEN)
+    assert packet.customer_id == journey.CUSTOMER_ID
+    assert packet.customer is not None
+    assert packet.customer.name == "Ada Okafor"
+    (record,) = store.access_log.for_customer(journey.CUSTOMER_ID).items
+    assert record.case_id == "case_x"

@@ -31,6 +31,7 @@ from omnicontext.handoff.notices import (
     plan_delivery,
 )
 from omnicontext.handoff.outbox import enqueue
+from omnicontext.identity import IdentityResolver
 from omnicontext.model import Case, ChannelRegistry, Customer, OutboxEntry
 from omnicontext.storage import Store
 
@@ -53,12 +54,8 @@ class QueuedNotice:
 
 
 def _customer(store: Store, case: Case) -> Customer:
-    customer = store.customers.get(case.customer_id)
-    seen: set[str] = set()
-    while customer.merged_into is not None and customer.id not in seen:
-        seen.add(customer.id)
-        customer = store.customers.get(customer.merged_into)
-    return customer
+    """The case's customer, or the profile it was merged into."""
+    return IdentityResolver(store).current(case.customer_id)
 
 
 def _check_key(key: str) -> None:

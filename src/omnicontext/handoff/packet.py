@@ -45,6 +45,7 @@ from omnicontext.handoff.redaction import Redactor, default_redactor
 from omnicontext.handoff.sensitivity import SensitivityDetector, default_detector
 from omnicontext.handoff.switches import ChannelSwitch, SwitchRules, detect_switches
 from omnicontext.handoff.timeline import Segment, Timeline, case_timeline, customer_timeline
+from omnicontext.identity import IdentityResolver
 from omnicontext.kpi import SlaPolicy
 from omnicontext.model import (
     AccessRecord,
@@ -751,11 +752,7 @@ def prepare_handoff(
     at = _now(at)
     settings = settings if settings is not None else HandoffSettings()
     case = store.cases.get(case_id)
-    customer = store.customers.get(case.customer_id)
-    seen: set[str] = set()
-    while customer.merged_into is not None and customer.id not in seen:
-        seen.add(customer.id)
-        customer = store.customers.get(customer.merged_into)
+    customer = IdentityResolver(store).current(case.customer_id)
     timeline = case_timeline(store, case_id)
     recent = customer_timeline(store, customer.id, limit=settings.lookback)
     packet = build_packet(
