@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -86,11 +87,13 @@ def packet_dict(packet: HandoffPacket) -> dict[str, Any]:
     if packet.journey is not None:
         out["journey"] = [s.to_dict() for s in packet.journey]
         out["switches"] = [s.to_dict() for s in packet.switches or ()]
+        out["switches_omitted"] = packet.switches_omitted
     if packet.history is not None:
         out["history"] = [_entry_dict(e) for e in packet.history]
         out["history_omitted"] = packet.history_omitted
     if packet.notes is not None:
         out["notes"] = [_entry_dict(e) for e in packet.notes]
+        out["notes_omitted"] = packet.notes_omitted
     if packet.checkpoints_done is not None:
         out["checkpoints"] = {
             "done": [c.to_dict() for c in packet.checkpoints_done],
@@ -129,6 +132,10 @@ def packet_dict(packet: HandoffPacket) -> dict[str, Any]:
 def _zone(name: str | None) -> tzinfo:
     if name is None:
         return _UTC
+    if not isinstance(name, str):
+        raise InvalidInput(
+            "packet rendering", [FieldError("time_zone", name, "must be an IANA time zone name")]
+        )
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
@@ -192,6 +199,8 @@ def _lines(packet: HandoffPacket, clock: _Clock, zone_label: str) -> list[tuple[
         if not channels or channels[-1] != packet.to_channel:
             channels.append(packet.to_channel)
         rows.append(("Journey", " -> ".join(channels) + " (now)"))
+        if packet.switches_omitted:
+            rows.append(("switch", f"({packet.switches_omitted} earlier switches not shown)"))
         for s in packet.switches or ():
             rows.append(
                 (
@@ -251,7 +260,7 @@ def _lines(packet: HandoffPacket, clock: _Clock, zone_label: str) -> list[tuple[
 
 def _entry_line(entry: HistoryEntry, clock: _Clock) -> str:
     more = " […]" if entry.truncated else ""
-    return f"{clock(entry.at)} {entry.channel} {entry.actor}: {entry.text}{more}"
+    return _plain(f"{clock(entry.at)} {entry.channel} {entry.actor}: {entry.text}{more}")
 
 
 def packet_text(packet: HandoffPacket, *, width: int = 80, time_zone: str | None = None) -> str:
@@ -281,7 +290,7 @@ def packet_text(packet: HandoffPacket, *, width: int = 80, time_zone: str | None
         )
 
     for section, text in _lines(packet, clock, label):
-        put(section, text)
+        put(section, _plain(text))
     if packet.history is not None:
         shown = len(packet.history)
         total = shown + packet.history_omitted
@@ -323,8 +332,22 @@ def packet_text(packet: HandoffPacket, *, width: int = 80, time_zone: str | None
     return "\n".join(out) + "\n"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def _plain(text: str) -> str:
+    """``text`` without control characters (terminal escapes, stray carriage
+    returns), each replaced by a space; tabs and newlines are kept."""
+    return _CONTROL.sub(" ", text)
+
+
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """``text`` as inert Markdown: on one line, with every character Markdown
+    or HTML could act on escaped, so a customer's words never become markup."""
+    flat = " ".join(_plain(text).split())
+    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", flat)
 
 
 def packet_markdown(packet: HandoffPacket, *, time_zone: str | None = None) -> str:

@@ -51,10 +51,12 @@ from omnicontext.model import (
     AccessRecord,
     Call,
     Case,
+    CaseStatus,
     ChannelRegistry,
     Checkpoint,
     Customer,
     Handoff,
+    Identity,
     Interaction,
     Message,
     Note,
@@ -96,7 +98,48 @@ CHECKLIST: tuple[tuple[str, str], ...] = (
 
 _AFTER_RESOLUTION = frozenset({"feedback_asked"})
 _TICK = timedelta(microseconds=1)
-_SENTENCE_END = re.compile(r"(?<=[.!?\u2026])[\"')\]]*\s+")
+# A sentence ends at . ! ? or an ellipsis, with any closing quotes or brackets,
+# before white space and a capital letter, a digit or an opening quote.
+_SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u2019\u201d)\]]*(?=\s+[\"'\u2018\u201c(\[]?[A-Z0-9])")
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "vs",
+        "etc",
+        "approx",
+        "dept",
+        "est",
+        "fig",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "jr",
+        "sr",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "e.g",
+        "i.e",
+        "a.m",
+        "p.m",
+        "cf",
+    ]
+)
 
 
 def _positive(name: str, value: object, errors: list[FieldError]) -> None:
@@ -124,6 +167,10 @@ class HandoffSettings:
     """Customer or case tags that mark a VIP."""
     checklist: tuple[tuple[str, str], ...] = CHECKLIST
     """Takeover checklist items (name, label)."""
+    notes: int = 10
+    """The latest agent notes shown."""
+    switches: int = 10
+    """The latest channel switches shown."""
 
     def __attrs_post_init__(self) -> None:
         errors: list[FieldError] = []
@@ -139,7 +186,25 @@ class HandoffSettings:
             errors.append(
                 FieldError("checklist", names, "needs at least one item, each named once")
             )
-        for intent, steps in self.required_checkpoints.items():
+        if not isinstance(self.required_checkpoints, Mapping):
+            errors.append(
+                FieldError(
+                    "required_checkpoints", self.required_checkpoints, "must map intents to names"
+                )
+            )
+        elif any(not isinstance(k, str) for k in self.required_checkpoints):
+            errors.append(
+                FieldError("required_checkpoints", self.required_checkpoints, "keys are intents")
+            )
+        if isinstance(self.vip_tags, str) or not all(isinstance(t, str) for t in self.vip_tags):
+            errors.append(FieldError("vip_tags", self.vip_tags, "must be a set of tag names"))
+        for name in ("notes", "switches"):
+            _positive(name, getattr(self, name), errors)
+        for intent, steps in (
+            self.required_checkpoints.items()
+            if isinstance(self.required_checkpoints, Mapping)
+            else ()
+        ):
             if isinstance(steps, str) or not all(isinstance(s, str) and s for s in steps):
                 errors.append(
                     FieldError(f"required_checkpoints.{intent}", steps, "must be a list of names")
@@ -290,7 +355,11 @@ class HandoffPacket:
     history: tuple[HistoryEntry, ...] | None = None
     history_omitted: int = 0
     """History entries left out to fit the budget."""
+    switches_omitted: int = 0
+    """Earlier switches left out (``HandoffSettings.switches`` are shown)."""
     notes: tuple[HistoryEntry, ...] | None = None
+    notes_omitted: int = 0
+    """Earlier notes left out (``HandoffSettings.notes`` are shown)."""
     checkpoints_done: tuple[Checkpoint, ...] | None = None
     checkpoints_pending: tuple[str, ...] | None = None
     open_question: HistoryEntry | None = None
@@ -333,32 +402,45 @@ class HandoffPacket:
 # -- building -------------------------------------------------------------------
 
 
-def _sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+def _sentence_ends(text: str) -> list[int]:
+    """Where each sentence of ``text`` ends (an index just past its closing
+    punctuation), the last one at the end of the text.
+
+    A full stop after a common abbreviation (``e.g.``, ``Mr.``) or a single
+    letter (an initial) does not end a sentence.
+    """
+    ends: list[int] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if text[match.start()] == ".":
+            words = text[start : match.start()].rsplit(None, 1)
+            token = (words[-1] if words else "").lstrip("\"'([").lower()
+            if token in _ABBREVIATIONS or len(token) == 1:
+                continue
+        ends.append(match.end())
+        start = match.end()
+    if not ends or text[ends[-1] :].strip():
+        ends.append(len(text.rstrip()))
+    return ends
 
 
 def _shorten(text: str, limit: int, *, keep_one: bool) -> tuple[str, bool] | None:
-    """``text`` cut to its leading whole sentences within ``limit`` characters.
+    """``text`` cut after its last whole sentence within ``limit`` characters.
 
     ``None`` when not even one sentence fits and ``keep_one`` is false; with
-    ``keep_one`` the first sentence is kept whatever its length.
+    ``keep_one`` the first sentence is kept whatever its length. The kept text
+    is the original's own beginning, spacing and all.
     """
     if len(text) <= limit:
         return text, False
-    parts = _sentences(text)
-    kept: list[str] = []
-    size = 0
-    for part in parts:
-        extra = len(part) + (1 if kept else 0)
-        if size + extra > limit:
-            break
-        kept.append(part)
-        size += extra
-    if not kept:
-        if not keep_one or not parts:
+    ends = _sentence_ends(text)
+    fitting = [end for end in ends if end <= limit]
+    if not fitting:
+        if not keep_one:
             return None
-        kept = parts[:1]
-    return " ".join(kept), len(kept) < len(parts)
+        fitting = ends[:1]
+    cut = fitting[-1]
+    return text[:cut], cut < len(text.rstrip())
 
 
 def _duration(value: float) -> str:
@@ -407,14 +489,14 @@ class _Masker:
         return result.text
 
 
-def _entry(item: Interaction, kind: str, text: str, mask: _Masker) -> HistoryEntry:
+def _entry(item: Interaction, kind: str, text: str) -> HistoryEntry:
     return HistoryEntry(
         id=item.id,
         at=item.occurred_at,
         channel=item.channel,
         actor=item.actor.value,
         kind=kind,
-        text=mask(text),
+        text=text,
     )
 
 
@@ -506,12 +588,20 @@ def _escalation(case: Case, timeline: Timeline, settings: HandoffSettings) -> st
 
 def _as_of(case: Case, timeline: Timeline, at: datetime) -> Case:
     """``case`` as it stood at ``at``: its status from the latest status change
-    then (the document's own when there is none), checkpoints and takeovers
-    done by then."""
+    then (``open`` when every change came later, the document's own when there
+    is none), checkpoints and takeovers done by then. Priority, tags and intent
+    are the document's: their history is not kept."""
     statuses = [i for i in timeline if isinstance(i, StatusChange)]
+    before = [i for i in statuses if i.occurred_at <= at]
     update: dict[str, Any] = {}
-    if statuses and statuses[-1].status != case.status:
-        update["status"] = statuses[-1].status
+    if before:
+        status = before[-1].status
+    elif statuses:
+        status = CaseStatus.OPEN  # every change came later: the case was still new
+    else:
+        status = case.status
+    if status != case.status:
+        update["status"] = status
     checkpoints = tuple(c for c in case.checkpoints if c.done_at <= at)
     if checkpoints != case.checkpoints:
         update["checkpoints"] = checkpoints
@@ -561,10 +651,9 @@ def build_packet(
     records across cases (for a poor survey in another case). Nothing is
     written: the access record is :func:`prepare_handoff`'s business.
     """
-    if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
-        raise InvalidInput(
-            "handoff", [FieldError("at", at, "a timezone-aware time is required (never guessed)")]
-        )
+    _check_time(at, "at")
+    if not isinstance(viewer, Viewer):
+        raise InvalidInput("handoff", [FieldError("viewer", viewer, "must be a Viewer(id, role)")])
     registry = channels if channels is not None else current_channels()
     profile = registry[to_channel]
     policy = policy if policy is not None else AccessPolicy.default()
@@ -572,43 +661,29 @@ def build_packet(
     detector = detector if detector is not None else default_detector()
     role: Role = policy.role(viewer.role)
     # The packet is as of ``at``: later records (a replay, a demo) are not shown.
+    case = _as_of(case, timeline, at)
     timeline = timeline.between(None, at + _TICK)
     if customer_recent is not None:
         customer_recent = customer_recent.between(None, at + _TICK)
-    case = _as_of(case, timeline, at)
-    show = role.fields
+    show = set(role.fields)
+    if "customer" not in show:
+        show.discard("identities")  # identities are shown as part of the customer
     redact = profile.is_public or not role.personal_data
     mask = _Masker((redactor if redactor is not None else default_redactor()) if redact else None)
 
     journey = timeline.journey()
     from_channel = journey[-1].channel if journey else None
-    customer_msgs = [i for i in timeline if isinstance(i, Message) and i.actor == "customer"]
     vip = bool(settings.vip_tags & (set(customer.tags) | set(case.tags)))
 
     parts: dict[str, Any] = {}
     if "customer" in show:
         identities: tuple[IdentityView, ...] | None = None
         if "identities" in show:
-            identities = tuple(
-                IdentityView(
-                    kind=i.kind.value,
-                    scope=i.platform or i.system,
-                    value=f"[{i.kind.value}]" if redact else i.value,
-                    # Verified later than the packet's time: not verified yet then.
-                    verified=i.verified and (i.verified_at is None or i.verified_at <= at),
-                    method=i.verification_method
-                    if i.verified_at is None or i.verified_at <= at
-                    else None,
-                    verified_at=i.verified_at
-                    if i.verified_at is not None and i.verified_at <= at
-                    else None,
-                )
-                for i in customer.identities
-            )
+            identities = tuple(_identity_view(i, at, redact) for i in customer.identities)
             mask.count += len(customer.identities) if redact else 0
         parts["customer"] = CustomerView(
             id=customer.id,
-            name=customer.display_name,
+            name=mask(customer.display_name) if customer.display_name is not None else None,
             language=customer.language,
             time_zone=customer.time_zone,
             vip=vip,
@@ -620,17 +695,17 @@ def build_packet(
             subject=mask(case.subject),
             status=case.status.value,
             priority=case.priority.value,
-            intent=case.intent,
-            tags=tuple(case.tags),
+            intent=mask(case.intent) if case.intent is not None else None,
+            tags=tuple(mask(tag) for tag in case.tags),
         )
     if "journey" in show:
         parts["journey"] = journey
         switches = detect_switches(
             timeline.interactions, rules=SwitchRules(detector=detector), channels=registry
         )
-        parts["switches"] = tuple(
-            attrs.evolve(s, evidence=mask(s.evidence)) if redact else s for s in switches
-        )
+        kept = switches[-settings.switches :]
+        parts["switches"] = tuple(attrs.evolve(s, evidence=mask(s.evidence)) for s in kept)
+        parts["switches_omitted"] = len(switches) - len(kept)
     if "history" in show:
         entries: list[HistoryEntry] = []
         first_customer: int | None = None
@@ -640,61 +715,25 @@ def build_packet(
                 continue
             if first_customer is None and isinstance(item, Message) and item.actor == "customer":
                 first_customer = len(entries)
-            entries.append(_entry(item, described[0], described[1], mask))
-        parts["history"], parts["history_omitted"] = _trim(entries, first_customer, settings)
+            entries.append(_entry(item, described[0], described[1]))
+        # Trim first, then mask what is kept: a long case costs no more than its budget.
+        kept_entries, parts["history_omitted"] = _trim(entries, first_customer, settings)
+        parts["history"] = tuple(attrs.evolve(e, text=mask(e.text)) for e in kept_entries)
     if "notes" in show:
-        parts["notes"] = tuple(
-            _entry(i, "note", i.body, mask) for i in timeline if isinstance(i, Note)
-        )
+        notes = [i for i in timeline if isinstance(i, Note)]
+        parts["notes"] = tuple(_entry(i, "note", mask(i.body)) for i in notes[-settings.notes :])
+        parts["notes_omitted"] = max(0, len(notes) - settings.notes)
     if "checkpoints" in show:
         parts["checkpoints_done"] = tuple(
             _masked_checkpoint(c, mask) if redact else c for c in case.checkpoints
         )
         parts["checkpoints_pending"] = case.pending_checkpoints(settings.required_for(case))
     if "open_question" in show:
-        question: HistoryEntry | None = None
-        for item in reversed(timeline.interactions):
-            if _answered_by_agent(item):
-                break
-            if isinstance(item, Message) and item.actor == "customer":
-                question = _entry(item, "message", item.body, mask)
-                break
-        parts["open_question"] = question
+        parts["open_question"] = _open_question(timeline, settings, mask)
     if "flags" in show:
-        topics: dict[str, None] = {}
-        for message in customer_msgs:
-            for hit in detector.detect(message.body):
-                topics.setdefault(hit.topic.value, None)
-        poor: str | None = None
-        recent = customer_recent if customer_recent is not None else timeline
-        for item in reversed(recent.interactions):
-            poor = _poor(item, settings)
-            if poor is not None:
-                break
-        parts["flags"] = Flags(
-            sensitive=tuple(topics),
-            escalated=_escalation(case, timeline, settings),
-            vip=vip,
-            poor_satisfaction=poor,
-        )
+        parts["flags"] = _flags(case, timeline, customer_recent, vip, settings, detector)
     if "clocks" in show:
-        facing = [i for i in timeline if isinstance(i, (Message, Call, Survey))]
-        first = next(
-            (i for i in facing if isinstance(i, (Message, Call)) and i.direction == "inbound"),
-            facing[0] if facing else None,
-        )
-        first_at = first.occurred_at if first is not None else case.created_at
-        due: datetime | None = None
-        if settings.sla is not None and first is not None and first_at is not None:
-            target = settings.sla.target_for(first.channel, case.priority.value)
-            if target is not None and target.first_response is not None:
-                due = first_at + target.first_response
-        parts["clocks"] = Clocks(
-            first_contact_at=first_at,
-            since_first_contact=(at - first_at) if first_at is not None else None,
-            first_response_at=_first_response(timeline, first),
-            first_response_due=due,
-        )
+        parts["clocks"] = _clocks(case, timeline, at, settings)
     if "checklist" in show:
         parts["checklist"], parts["takeover_id"] = _checklist(case, to_channel, settings)
 
@@ -715,6 +754,92 @@ def build_packet(
     )
 
 
+def _check_time(value: object, field: str) -> None:
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(
+            "handoff",
+            [FieldError(field, value, "a timezone-aware time is required (never guessed)")],
+        )
+
+
+def _identity_view(identity: Identity, at: datetime, redact: bool) -> IdentityView:
+    # Verified later than the packet's time: not verified yet then.
+    known = identity.verified_at is None or identity.verified_at <= at
+    return IdentityView(
+        kind=identity.kind.value,
+        scope=identity.platform or identity.system,
+        value=f"[{identity.kind.value}]" if redact else identity.value,
+        verified=identity.verified and known,
+        method=identity.verification_method if known else None,
+        verified_at=identity.verified_at if known else None,
+    )
+
+
+def _open_question(
+    timeline: Timeline, settings: HandoffSettings, mask: _Masker
+) -> HistoryEntry | None:
+    """The last customer message no agent answered (a bot's auto-reply is not
+    an answer), within the history budget."""
+    for item in reversed(timeline.interactions):
+        if _answered_by_agent(item) and item.actor != "bot":
+            return None
+        if isinstance(item, Message) and item.actor == "customer":
+            cut = _shorten(item.body, settings.history_chars, keep_one=True)
+            assert cut is not None
+            entry = _entry(item, "message", mask(cut[0]))
+            return attrs.evolve(entry, truncated=cut[1])
+    return None
+
+
+def _flags(
+    case: Case,
+    timeline: Timeline,
+    customer_recent: Timeline | None,
+    vip: bool,
+    settings: HandoffSettings,
+    detector: SensitivityDetector,
+) -> Flags:
+    """The flags; sensitive topics come from the case's latest ``lookback``
+    customer messages."""
+    messages = [i for i in timeline if isinstance(i, Message) and i.actor == "customer"]
+    topics: dict[str, None] = {}
+    for message in messages[-settings.lookback :]:
+        for hit in detector.detect(message.body):
+            topics.setdefault(hit.topic.value, None)
+    poor: str | None = None
+    recent = customer_recent if customer_recent is not None else timeline
+    for item in reversed(recent.interactions):
+        poor = _poor(item, settings)
+        if poor is not None:
+            break
+    return Flags(
+        sensitive=tuple(topics),
+        escalated=_escalation(case, timeline, settings),
+        vip=vip,
+        poor_satisfaction=poor,
+    )
+
+
+def _clocks(case: Case, timeline: Timeline, at: datetime, settings: HandoffSettings) -> Clocks:
+    facing = [i for i in timeline if isinstance(i, (Message, Call, Survey))]
+    first = next(
+        (i for i in facing if isinstance(i, (Message, Call)) and i.direction == "inbound"),
+        facing[0] if facing else None,
+    )
+    first_at = first.occurred_at if first is not None else case.created_at
+    due: datetime | None = None
+    if settings.sla is not None and first is not None and first_at is not None:
+        target = settings.sla.target_for(first.channel, case.priority.value)
+        if target is not None and target.first_response is not None:
+            due = first_at + target.first_response
+    return Clocks(
+        first_contact_at=first_at,
+        since_first_contact=(at - first_at) if first_at is not None else None,
+        first_response_at=_first_response(timeline, first),
+        first_response_due=due,
+    )
+
+
 def _masked_checkpoint(checkpoint: Checkpoint, mask: _Masker) -> Checkpoint:
     """``checkpoint`` with the values of its facts redacted."""
     if not checkpoint.detail:
@@ -724,7 +849,11 @@ def _masked_checkpoint(checkpoint: Checkpoint, mask: _Masker) -> Checkpoint:
 
 
 def _now(at: datetime | None) -> datetime:
-    return at if at is not None else datetime.now(UTC)
+    """``at``, checked aware, or now."""
+    if at is None:
+        return datetime.now(UTC)
+    _check_time(at, "at")
+    return at
 
 
 def prepare_handoff(
@@ -879,11 +1008,13 @@ def tick(
             )
         if item in takeover.ticked:
             return takeover
-        updated = takeover.model_copy(
-            update={
-                "ticked": {**takeover.ticked, item: at},
-                "agent_id": takeover.agent_id or agent_id,
-            }
+        # Built, not copied, so a bad agent id is refused before anything is saved.
+        updated = Takeover(
+            handoff_id=takeover.handoff_id,
+            agent_id=takeover.agent_id or agent_id,
+            to_channel=takeover.to_channel,
+            started_at=takeover.started_at,
+            ticked={**takeover.ticked, item: at},
         )
         try:
             store.cases.save(case.with_takeover(updated))
