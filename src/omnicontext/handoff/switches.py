@@ -13,21 +13,31 @@ Two kinds of move are found from interactions alone:
 Each move gets a :class:`SwitchReason`, decided by the first rule that finds
 evidence, in this order:
 
-1. a ``handoff`` record for the move whose ``reason`` names a sensitive topic
-   (account, payment, health, personal data, "private", "security") gives
-   ``sensitivity``; one that names a complex issue, a specialist, a supervisor
-   or a call-back gives ``escalation``; one that names the customer's
-   preference or convenience gives ``convenience``;
+1. a ``handoff`` record for the move (made while on the channel left): when
+   the move leaves a public channel for a private one, a reason that names a
+   sensitive topic (account, payment, health, personal data, "private",
+   "security") gives ``sensitivity``; otherwise a reason that names a complex
+   issue, a specialist, a supervisor or a call-back gives ``escalation``, and
+   one that names the customer's preference or convenience gives
+   ``convenience``. Sensitive words alone never give ``sensitivity`` for a
+   move between private channels: that move did not leave a public one;
 2. a move from a public to a private channel after the customer wrote
    something sensitive, or after an agent asked them to move to a private
-   message ("DM us"), is ``sensitivity``;
-3. a move from an asynchronous to a live channel after a long back-and-forth
-   (``long_exchange`` messages or more in the segment left), a poor survey
-   (CSAT 2 or less, NPS 6 or less), a reopening, or an agent offering a call or
-   an escalation, is ``escalation``;
+   message ("DM us"), in the segment left, is ``sensitivity``;
+3. a move from an asynchronous to a live channel is ``escalation`` after a
+   long back-and-forth (``long_exchange`` messages or more in the segment
+   left), or after the latest of: a poor survey (CSAT 2 or less, NPS 6 or
+   less) or a reopening, anywhere earlier in the case, or an agent offering a
+   call or an escalation in the segment left (an offer made on an earlier
+   channel was already acted on);
 4. a move the customer made themselves (they wrote or called first on the new
    channel) with no such evidence is ``convenience``; anything else is
    ``unknown``.
+
+Escalation words after a negation a few words before, in the same clause
+("no manager needed", "it is not urgent", "we don't need to escalate"), do not
+count. Evidence quotes a handoff's reason as written, its whitespace runs
+collapsed to single spaces, so a redactor still finds the data in it.
 
 The rule and its evidence are on every :class:`ChannelSwitch`, so a reader can
 check the call.
@@ -88,7 +98,14 @@ class SwitchReason(enum.StrEnum):
 _ESCALATION_WORDS = re.compile(
     r"\b(escalat\w*|complex|complicated|specialist|supervisor|manager|team lead|"
     r"senior|investigat\w*|call(?:ing)? you|call back|callback|give (?:us|you) a call|"
-    r"phone (?:call|us)|technical|engineer|fraud\w*|dispute\w*|urgent\w*|card team)\b",
+    r"phone (?:call|us)|technical|engineer|fraud\w*|dispute\w*|urgent\w*|"
+    r"team will (?:call|ring|contact|verify|take over))\b",
+    re.IGNORECASE,
+)
+# A negation up to three words before a word, in the same clause (words are
+# separated by spaces only, so punctuation ends the reach).
+_NEGATED = re.compile(
+    r"(?:\b(?:no|not|never|without|cannot)\b|n['\u2019]t\b|\bnon-)(?:\s+[\w'\u2019-]+){0,3}\s*$",
     re.IGNORECASE,
 )
 _SENSITIVE_WORDS = re.compile(
@@ -224,46 +241,100 @@ def _poor(item: Interaction, rules: SwitchRules) -> str | None:
     return None
 
 
-def _from_handoff(record: Handoff, rules: SwitchRules) -> tuple[SwitchReason, str] | None:
-    said = f"handoff {record.id} says {record.reason!r}"
-    hits = rules.detector.detect(record.reason)
-    if hits or _SENSITIVE_WORDS.search(record.reason):
+def _escalates(text: str) -> bool:
+    """True when ``text`` has an escalation word that no negation just before cancels."""
+    for match in _ESCALATION_WORDS.finditer(text):
+        if _NEGATED.search(text, max(0, match.start() - 80), match.start()) is None:
+            return True
+    return False
+
+
+def _quote(text: str) -> str:
+    """``text`` in plain quotes, whitespace runs collapsed, nothing escaped."""
+    return "'" + " ".join(text.split()) + "'"
+
+
+def _from_handoff(
+    record: Handoff, leaves_public: bool, rules: SwitchRules
+) -> tuple[SwitchReason, str] | None:
+    said = f"handoff {record.id} says {_quote(record.reason)}"
+    if leaves_public and (
+        _SENSITIVE_WORDS.search(record.reason) or rules.detector.detect(record.reason)
+    ):
         return SwitchReason.SENSITIVITY, said
-    if _ESCALATION_WORDS.search(record.reason):
+    if _escalates(record.reason):
         return SwitchReason.ESCALATION, said
     if _CONVENIENCE_WORDS.search(record.reason):
         return SwitchReason.CONVENIENCE, said
     return None
 
 
+@attrs.define
+class _Evidence:
+    """The latest evidence seen so far in one case, by index in its records."""
+
+    poor: tuple[int, str] | None = None
+    """The last poor survey, described."""
+    reopened: tuple[int, str] | None = None
+    """The last status change that reopened a solved case: its id."""
+    offer: int | None = None
+    """The last agent message offering a call or an escalation."""
+    status: str | None = None
+    """The status the last status change set."""
+    handoffs: dict[tuple[str, str], int] = attrs.field(factory=dict)
+    """The last handoff record for each (from, to) pair of channels."""
+    messages: int = 0
+    """Messages seen so far."""
+
+    def see(self, index: int, item: Interaction, rules: SwitchRules) -> None:
+        if isinstance(item, Message):
+            self.messages += 1
+            text = _agent_text(item)
+            if text is not None and _escalates(text):
+                self.offer = index
+        elif isinstance(item, Survey):
+            poor = _poor(item, rules)
+            if poor is not None:
+                self.poor = (index, poor)
+        elif isinstance(item, StatusChange):
+            if item.status == "open" and self.status == "solved":
+                self.reopened = (index, item.id)
+            self.status = item.status
+        elif isinstance(item, Handoff):
+            self.handoffs[(item.from_channel, item.to_channel)] = index
+
+
 def _classify(
-    before: Sequence[Interaction],
-    segment: Sequence[Interaction],
-    between: Sequence[Interaction],
-    first_new: Interaction,
+    items: Sequence[Interaction],
+    start: int,
+    last: int,
+    index: int,
+    segment_messages: int,
+    seen: _Evidence,
     rules: SwitchRules,
     registry: ChannelRegistry,
 ) -> tuple[SwitchReason, str, str | None]:
-    """Reason, evidence and handoff id for a move to ``first_new``'s channel.
+    """Reason, evidence and handoff id for the move to ``items[index]``.
 
-    ``segment`` is the run of records on the channel left (internal records
-    within it included), ``before`` the case's records before it and
-    ``between`` the records after it and before ``first_new``.
+    ``items[start:last + 1]`` is the run of records on the channel left
+    (internal records within it included), ``items[last + 1:index]`` the
+    records after it and before the move, ``segment_messages`` the messages in
+    that run, and ``seen`` the evidence in ``items[:index]``.
     """
-    from_channel, to_channel = segment[-1].channel, first_new.channel
-    handoffs = [
-        r
-        for r in (*segment, *between)
-        if isinstance(r, Handoff) and r.from_channel == from_channel and r.to_channel == to_channel
-    ]
-    handoff_id = handoffs[-1].id if handoffs else None
-    if handoffs:
-        found = _from_handoff(handoffs[-1], rules)
+    first_new = items[index]
+    from_channel, to_channel = items[last].channel, first_new.channel
+    old, new = registry.get(from_channel), registry.get(to_channel)
+    leaves_public = old is not None and new is not None and old.is_public and not new.is_public
+    at = seen.handoffs.get((from_channel, to_channel))
+    handoff = items[at] if at is not None and at >= start else None
+    handoff_id = handoff.id if handoff is not None else None
+    if isinstance(handoff, Handoff):
+        found = _from_handoff(handoff, leaves_public, rules)
         if found is not None:
             return found[0], found[1], handoff_id
-    old, new = registry.get(from_channel), registry.get(to_channel)
-    if old is not None and new is not None and old.is_public and not new.is_public:
-        for item in reversed(segment):
+    if leaves_public:
+        for position in range(last, start - 1, -1):
+            item = items[position]
             text = _customer_text(item)
             hits = rules.detector.detect(text) if text is not None else ()
             if hits:
@@ -281,38 +352,24 @@ def _classify(
                     handoff_id,
                 )
     if new is not None and new.is_live and (old is None or not old.is_live):
-        messages = sum(1 for i in segment if isinstance(i, Message))
-        if messages >= rules.long_exchange > 0:
+        if segment_messages >= rules.long_exchange > 0:
             return (
                 SwitchReason.ESCALATION,
-                f"{messages} messages on {from_channel} before the move",
+                f"{segment_messages} messages on {from_channel} before the move",
                 handoff_id,
             )
-        history = (*before, *segment, *between)
-        for index in range(len(history) - 1, -1, -1):
-            item = history[index]
-            poor = _poor(item, rules)
-            if poor is not None:
-                return (
-                    SwitchReason.ESCALATION,
-                    f"a poor survey before the move: {poor}",
-                    handoff_id,
-                )
-            if isinstance(item, StatusChange) and item.status == "open":
-                earlier = [s for s in history[:index] if isinstance(s, StatusChange)]
-                if earlier and earlier[-1].status == "solved":
-                    return (
-                        SwitchReason.ESCALATION,
-                        f"the case was reopened ({item.id})",
-                        handoff_id,
-                    )
-            text = _agent_text(item)
-            if text is not None and _ESCALATION_WORDS.search(text):
-                return (
-                    SwitchReason.ESCALATION,
-                    f"agent message {item.id} offers a call or an escalation",
-                    handoff_id,
-                )
+        # The latest of: a poor survey or a reopening anywhere earlier in the
+        # case, an agent's offer in the segment left.
+        latest: list[tuple[int, str]] = []
+        if seen.poor is not None:
+            latest.append((seen.poor[0], f"a poor survey before the move: {seen.poor[1]}"))
+        if seen.reopened is not None:
+            latest.append((seen.reopened[0], f"the case was reopened ({seen.reopened[1]})"))
+        if seen.offer is not None and seen.offer >= start:
+            offer = items[seen.offer].id
+            latest.append((seen.offer, f"agent message {offer} offers a call or an escalation"))
+        if latest:
+            return SwitchReason.ESCALATION, max(latest)[1], handoff_id
     if _inbound(first_new):
         text = _customer_text(first_new)
         if text is not None and _CONVENIENCE_WORDS.search(text):
@@ -320,26 +377,37 @@ def _classify(
         else:
             evidence = f"the customer opened {to_channel} themselves ({first_new.id})"
         return SwitchReason.CONVENIENCE, evidence, handoff_id
+    if isinstance(handoff, Handoff):
+        # The handoff names no rule's evidence: its own words are the best there is.
+        return (
+            SwitchReason.UNKNOWN,
+            f"handoff {handoff.id} says {_quote(handoff.reason)}",
+            handoff_id,
+        )
     return SwitchReason.UNKNOWN, "no record says why", handoff_id
 
 
 def _case_switches(
-    timeline: Timeline, rules: SwitchRules, registry: ChannelRegistry
+    items: Sequence[Interaction], rules: SwitchRules, registry: ChannelRegistry
 ) -> list[ChannelSwitch]:
+    """The moves within one case's records (sorted), in one forward pass."""
     found: list[ChannelSwitch] = []
-    items = timeline.interactions
-    segment_start = 0  # index of the first record of the current channel run
+    seen = _Evidence()
+    start = 0  # index of the first record of the current channel run
+    start_messages = 0  # messages before ``start``
     last_facing: int | None = None
+    last_messages = 0  # messages up to and including ``last_facing``
     for index, item in enumerate(items):
-        if not is_customer_facing(item):
-            continue
-        if last_facing is not None and items[last_facing].channel != item.channel:
+        facing = is_customer_facing(item)
+        if facing and last_facing is not None and items[last_facing].channel != item.channel:
             prev = items[last_facing]
             reason, evidence, handoff_id = _classify(
-                items[:segment_start],
-                items[segment_start : last_facing + 1],
-                items[last_facing + 1 : index],
-                item,
+                items,
+                start,
+                last_facing,
+                index,
+                last_messages - start_messages,
+                seen,
                 rules,
                 registry,
             )
@@ -360,8 +428,10 @@ def _case_switches(
                     handoff_id=handoff_id,
                 )
             )
-            segment_start = last_facing + 1
-        last_facing = index
+            start, start_messages = last_facing + 1, last_messages
+        seen.see(index, item, rules)
+        if facing:
+            last_facing, last_messages = index, seen.messages
     return found
 
 
@@ -477,7 +547,7 @@ def detect_switches(
             by_case.setdefault(item.case_id, []).append(item)
     found: list[ChannelSwitch] = []
     for records in by_case.values():
-        found.extend(_case_switches(Timeline(tuple(records)), rules, registry))
+        found.extend(_case_switches(records, rules, registry))
     if cases:
         found.extend(_return_switches(timeline.interactions, cases, rules, same_matter, registry))
     found.sort(key=lambda s: (s.at, s.to_interaction_id, s.kind))
