@@ -5,6 +5,8 @@ no bank-specific words)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -279,10 +281,6 @@ def test_a_card_team_handoff_reason_is_not_an_escalation_by_itself() -> None:
 
 
 def test_an_unexplained_move_with_a_handoff_quotes_the_handoff() -> None:
-    from datetime import UTC, datetime
-
-    from omnicontext.model import Handoff, Message
-
     t = datetime(2026, 6, 12, 8, 0, tzinfo=UTC)
     records = [
         Message(
