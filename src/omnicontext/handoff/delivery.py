@@ -32,6 +32,7 @@ SMS gateway, an email API, a messaging platform. Providers fail; a
 from __future__ import annotations
 
 import enum
+import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -84,10 +85,24 @@ def _text(subject: str, field: str, value: object, *, empty_ok: bool = False) ->
         raise InvalidInput(subject, [FieldError(field, value, "must be a non-empty string")])
 
 
+# The longest a provider call's timeout or a breaker's cool-down may be: longer
+# is a mistake (and would overflow the date arithmetic of leases and retries).
+_MAX_SPAN = timedelta(days=365)
+_TOO_LONG = f"must be at most {_MAX_SPAN.days} days"
+
+
 def _seconds(value: object, *, subject: str, field: str) -> timedelta:
     if isinstance(value, timedelta):
         span = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise InvalidInput(
+                subject, [FieldError(field, value, "must be a finite number of seconds")]
+            )
+        if value <= 0:
+            raise InvalidInput(subject, [FieldError(field, value, "must be greater than 0")])
+        if value > _MAX_SPAN.total_seconds():
+            raise InvalidInput(subject, [FieldError(field, value, _TOO_LONG)])
         span = timedelta(seconds=value)
     else:
         raise InvalidInput(
@@ -95,7 +110,17 @@ def _seconds(value: object, *, subject: str, field: str) -> timedelta:
         )
     if span <= timedelta(0):
         raise InvalidInput(subject, [FieldError(field, value, "must be greater than 0")])
+    if span > _MAX_SPAN:
+        raise InvalidInput(subject, [FieldError(field, value, _TOO_LONG)])
     return span
+
+
+def _clock(value: object, *, subject: str) -> Clock | None:
+    if value is not None and not callable(value):
+        raise InvalidInput(
+            subject, [FieldError("clock", value, "must be a function returning the time")]
+        )
+    return value
 
 
 # --------------------------------------------------------------------------- messages
@@ -277,9 +302,13 @@ class Permit:
 class CircuitBreaker:
     """A circuit breaker for one provider.
 
-    Closed, it lets calls through and counts consecutive failures (timeouts
-    count); after ``failure_threshold`` of them it opens. Open, it refuses
-    calls for ``reset_after`` (a :class:`~datetime.timedelta` or seconds); then
+    Closed, it lets calls through and counts consecutive failures (a timeout
+    counts, unless the lookup that follows finds the message was accepted: the
+    provider is up, only its answer was lost); after ``failure_threshold`` of
+    them it opens. Open, it refuses
+    calls for ``reset_after`` (a :class:`~datetime.timedelta` or seconds, more
+    than 0 and at most 365 days; anything else raises
+    :class:`~omnicontext.errors.InvalidInput`); then
     it is half-open and lets **one** trial call through: success closes it,
     failure opens it again for another ``reset_after``. ``clock`` returns the
     current aware time (injectable for tests). Thread-safe: the provider call
@@ -327,7 +356,7 @@ class CircuitBreaker:
         self._name = name
         self._threshold = failure_threshold
         self._reset_after = _seconds(reset_after, subject="circuit breaker", field="reset_after")
-        self._clock: Clock = clock or _utc_now
+        self._clock: Clock = _clock(clock, subject="circuit breaker") or _utc_now
         self._lock = threading.Lock()
         self._state = BreakerState.CLOSED
         self._failures = 0
@@ -413,9 +442,10 @@ class CircuitBreaker:
     def record(self, permit: Permit, *, success: bool | None) -> None:
         """Report how the call made under ``permit`` went.
 
-        ``success=True``: the provider answered; ``False``: it failed or timed
-        out; ``None``: the call was not made (the trial slot is freed, nothing
-        is counted).
+        ``success=True``: the provider is up (it answered, or its answer was
+        lost but a lookup found it had accepted the message); ``False``: it
+        failed or timed out; ``None``: the call was not made (the trial slot is
+        freed, nothing is counted).
         """
         if not isinstance(permit, Permit) or permit.provider != self._name:
             raise InvalidInput(
@@ -543,8 +573,10 @@ class FallbackChain:
     Only providers whose ``channels`` include the message's channel are
     tried; a provider whose circuit is open is skipped. Each provider has its
     own :class:`CircuitBreaker` (``failure_threshold``, ``reset_after``);
-    ``timeout`` (seconds or a timedelta) is passed to every call; ``clock``
-    returns the current aware time. See the module docstring for the rules.
+    ``timeout`` (seconds or a timedelta, more than 0 and at most 365 days) is
+    passed to every call; ``clock`` returns the current aware time. Bad
+    arguments raise :class:`~omnicontext.errors.InvalidInput`. See the module
+    docstring for the rules.
 
     >>> from omnicontext.testing.notifiers import ScriptedNotifier
     >>> flaky = ScriptedNotifier("gateway-a", {"sms"}, script=["timeout_after_send"])
@@ -566,7 +598,11 @@ class FallbackChain:
         timeout: timedelta | float = 10.0,
         clock: Clock | None = None,
     ) -> None:
-        listed = list(providers) if not isinstance(providers, str | bytes) else None
+        listed = (
+            list(providers)
+            if isinstance(providers, Iterable) and not isinstance(providers, str | bytes)
+            else None
+        )
         if not listed:
             raise InvalidInput(
                 "fallback chain",
@@ -594,7 +630,7 @@ class FallbackChain:
             names.add(provider.name)
         self._providers: tuple[Notifier, ...] = tuple(listed)
         self._timeout = _seconds(timeout, subject="fallback chain", field="timeout")
-        self._clock: Clock = clock or _utc_now
+        self._clock: Clock = _clock(clock, subject="fallback chain") or _utc_now
         self._breakers = {
             p.name: CircuitBreaker(
                 p.name,
@@ -762,7 +798,6 @@ class FallbackChain:
         try:
             receipt = provider.send(message, timeout=self.timeout)
         except ProviderTimeout as exc:
-            breaker.record(permit, success=False)
             doubt = f"no answer in time ({exc})" if str(exc) else "no answer in time"
         except ProviderError as exc:
             breaker.record(permit, success=False)
@@ -771,7 +806,6 @@ class FallbackChain:
             )
         except Exception as exc:
             # Not one of ours: nobody can say whether it was sent. Treat as a timeout.
-            breaker.record(permit, success=False)
             doubt = f"unexpected {type(exc).__name__}: {exc}"
         except BaseException:
             breaker.record(permit, success=None)
@@ -787,9 +821,17 @@ class FallbackChain:
                     "accepted",
                     receipt=receipt,
                 )
-            breaker.record(permit, success=False)
             doubt = f"answered {receipt!r}, not a SendReceipt"
-        return self._settle(provider, message.key, started, doubt)
+        # The answer was lost. The breaker hears how the call went once the lookup
+        # has said: a receipt means the provider is up (it sent the message), so a
+        # half-open trial that delivered closes the circuit instead of re-opening it.
+        try:
+            attempt = self._settle(provider, message.key, started, doubt)
+        except BaseException:
+            breaker.record(permit, success=False)
+            raise
+        breaker.record(permit, success=attempt.outcome is AttemptOutcome.SENT)
+        return attempt
 
     def _settle(
         self, provider: Notifier, key: str, started: datetime, doubt: str

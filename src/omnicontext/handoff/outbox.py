@@ -9,7 +9,9 @@ several threads or processes against one store, and may die at any moment.
 The exactly-once protocol, for one entry:
 
 1. **Claim.** The worker saves the entry as ``sending`` with itself as
-   ``lease_owner`` and ``lease_until = now + lease``. The save is optimistic
+   ``lease_owner`` and ``lease_until`` = its clock's time + ``lease`` (a run
+   given a ``now`` later than the clock counts from that ``now``, advancing
+   in real time; see :meth:`OutboxWorker.run_once`). The save is optimistic
    (it names the version it read): if another worker saved first, the claim
    fails and this worker leaves the entry alone.
 2. **Record before calling.** Just before a provider is called, the worker
@@ -33,6 +35,11 @@ a later run (still in doubt; it is never sent twice). A stored ``timeout``
 therefore always means "in doubt"; a timeout whose lookup proved nothing was
 sent is stored as ``failed``.
 
+**Errors.** An unexpected exception on one entry (a store failure, say) is
+reported as that entry's ``error`` outcome and the run goes on with the next
+one; the entry is left as the store last recorded it, and reconciled once its
+lease runs out.
+
 **Giving up.** Past its ``deadline`` an entry becomes ``failed`` (after
 reconciliation, so one that was in fact delivered is marked ``sent``). So does
 one whose provider calls reach ``max_attempts`` (skipped calls do not count),
@@ -42,7 +49,9 @@ after a back-off that doubles from ``backoff`` up to ``max_backoff``.
 **What the guarantee needs.** Providers deduplicate by key or answer lookups
 truthfully (both, ideally), and the lease is longer than a worst-case delivery
 (:attr:`~omnicontext.handoff.delivery.FallbackChain.worst_case`, checked when
-the worker is built), so a live worker's claim never expires under it.
+the worker is built), so a live worker's claim never expires under it; and the
+workers' times roughly agree (a clock, or a ``now`` given to a run, far ahead
+of the others counts their live claims as expired).
 
 >>> from datetime import UTC, datetime
 >>> from omnicontext.handoff.delivery import FallbackChain
@@ -146,7 +155,18 @@ def enqueue(
     return store.outbox.get(key)
 
 
-EntryResult = Literal["sent", "reconciled", "failed", "in_doubt", "deferred", "contended"]
+EntryResult = Literal["sent", "reconciled", "failed", "in_doubt", "deferred", "contended", "error"]
+
+# Each result and the OutboxReport count it adds to.
+_COUNTS: dict[str, str] = {
+    "sent": "sent",
+    "reconciled": "reconciled",
+    "failed": "failed",
+    "in_doubt": "in_doubt",
+    "deferred": "deferred",
+    "contended": "contended",
+    "error": "errors",
+}
 
 
 @attrs.frozen
@@ -156,19 +176,24 @@ class EntryOutcome:
     ``result``: ``sent`` (delivered now), ``reconciled`` (found already
     delivered, marked sent without sending), ``failed`` (given up),
     ``in_doubt`` (a provider may hold it and cannot say; retried later),
-    ``deferred`` (not delivered this time; retried later) or ``contended``
-    (another worker had it). ``detail`` says why in words.
+    ``deferred`` (not delivered this time; retried later), ``contended``
+    (another worker had it) or ``error`` (an unexpected exception stopped the
+    work on it, kept in ``exception``; retried once its lease runs out).
+    ``detail`` says why in words.
     """
 
     key: str
     result: EntryResult
     detail: str = ""
+    exception: Exception | None = attrs.field(default=None, eq=False, repr=False)
+    """The unexpected exception of an ``error`` outcome, else ``None``."""
 
 
 @attrs.frozen
 class OutboxReport:
     """What :meth:`OutboxWorker.run_once` did: counts, each entry, and the
-    providers' circuit breakers at the end of the run."""
+    providers' circuit breakers at the end of the run. ``errors`` counts the
+    entries whose outcome is ``error``."""
 
     sent: int = 0
     failed: int = 0
@@ -176,6 +201,7 @@ class OutboxReport:
     deferred: int = 0
     reconciled: int = 0
     contended: int = 0
+    errors: int = 0
     entries: tuple[EntryOutcome, ...] = ()
     breakers: tuple[BreakerStatus, ...] = ()
 
@@ -196,9 +222,17 @@ def _evolve(entry: OutboxEntry, **changes: Any) -> OutboxEntry:
     return type(entry)(**data)
 
 
+# The longest a lease or a back-off may be: longer is a mistake, and would
+# overflow the date arithmetic.
+_MAX_SPAN = timedelta(days=365)
+
+
 def _positive(value: object, field: str) -> timedelta:
-    if not isinstance(value, timedelta) or value <= timedelta(0):
-        raise InvalidInput("outbox worker", [FieldError(field, value, "must be a timedelta > 0")])
+    if not isinstance(value, timedelta) or not timedelta(0) < value <= _MAX_SPAN:
+        raise InvalidInput(
+            "outbox worker",
+            [FieldError(field, value, f"must be a timedelta > 0, at most {_MAX_SPAN.days} days")],
+        )
     return value
 
 
@@ -210,8 +244,11 @@ class OutboxWorker:
     :attr:`~omnicontext.handoff.delivery.FallbackChain.worst_case`.
     ``max_attempts``: provider calls (skipped ones aside) before giving up.
     ``backoff`` / ``max_backoff``: the wait after a failed round, doubling.
-    ``clock``: the current aware time when a run does not say (the chain's
-    clock by default). See the module docstring for the protocol.
+    ``lease``, ``backoff`` and ``max_backoff`` are timedeltas, more than 0
+    and at most 365 days. ``clock``: the current aware time (the chain's
+    clock by default); leases follow it even in a run given its own ``now``
+    (counted from that ``now`` if it is later; see :meth:`run_once`). See the
+    module docstring for the protocol.
     """
 
     def __init__(
@@ -280,7 +317,33 @@ class OutboxWorker:
     def run_once(self, *, now: datetime | None = None, limit: int = 100) -> OutboxReport:
         """Deliver up to ``limit`` entries due at ``now`` (the clock's time if not given).
 
-        When ``now`` is given, it is the time of every step of the run.
+        ``now`` (aware), when given, is the run's time, read once. It selects
+        what is due: pending entries whose ``not_before`` has come, and claims
+        whose ``lease_until`` has passed. It is also the time the run writes
+        and decides by: attempt start times, deadlines, and the back-off that
+        sets ``not_before``.
+
+        Leases follow real time instead. A run's *lease time* starts at the
+        later of ``now`` and the worker's ``clock`` and advances as the clock
+        does (without ``now`` it is the clock). A claim is stamped
+        ``lease_until = lease time + lease``, and before each provider call the
+        worker checks that the lease still has two timeouts to run by the lease
+        time. So a run with a fixed ``now`` that lasts longer than the lease (a
+        slow batch) stops before calling a provider under a claim that has run
+        out, and its live claims never look expired to a worker on the real
+        clock. What leases cannot protect against is a time *ahead* of the
+        claimant's: to a run given a ``now`` later than the real time, live
+        claims look expired, as they would to a worker with a fast clock. Pass
+        such a ``now`` only where no live worker shares the store (tests,
+        replays).
+
+        An unexpected exception while handling one entry (a store failure, a
+        bug) does not abandon the batch: that entry's outcome is ``error``,
+        with the exception in :attr:`EntryOutcome.exception`, and the run goes
+        on with the next entry. The entry keeps what the store last recorded;
+        if it was claimed, the first run after its lease expires reconciles it
+        (so nothing is sent twice). Exceptions that are not :class:`Exception`
+        (``KeyboardInterrupt``, ``SystemExit``) end the run.
         """
         if now is not None and (not isinstance(now, datetime) or now.utcoffset() is None):
             raise InvalidInput(
@@ -291,34 +354,44 @@ class OutboxWorker:
             raise InvalidInput(
                 "outbox worker", [FieldError("limit", limit, "must be a whole number >= 1")]
             )
-        fixed = now
-        clock: Clock = (lambda: fixed) if fixed is not None else self._read_clock
-        outcomes = [
-            self._process(entry, clock) for entry in self._store.outbox.due(clock(), limit=limit)
-        ]
-        names = ("sent", "reconciled", "failed", "in_doubt", "deferred", "contended")
-        counts = dict.fromkeys(names, 0)
+        clock: Clock = self._read_clock
+        lease_clock: Clock = self._read_clock
+        if now is None:
+            due_at = clock()
+        else:
+            due_at = now
+            clock = _frozen(now)
+            # Read here, so a broken clock fails the run rather than every entry.
+            origin = self._read_clock()
+            lease_clock = _advancing(max(now, origin), origin, self._read_clock)
+        outcomes: list[EntryOutcome] = []
+        for entry in self._store.outbox.due(due_at, limit=limit):
+            try:
+                outcomes.append(self._process(entry, clock, lease_clock))
+            except Exception as exc:
+                detail = f"unexpected {type(exc).__name__}: {exc}"
+                outcomes.append(EntryOutcome(entry.key, "error", detail, exception=exc))
+        counts = dict.fromkeys(_COUNTS.values(), 0)
         for outcome in outcomes:
-            counts[outcome.result] += 1
+            counts[_COUNTS[outcome.result]] += 1
         return OutboxReport(
             entries=tuple(outcomes), breakers=self._chain.breaker_states(), **counts
         )
 
     # ------------------------------------------------------------------ one entry
 
-    def _process(self, entry: OutboxEntry, clock: Clock) -> EntryOutcome:
+    def _process(self, entry: OutboxEntry, clock: Clock, lease_clock: Clock) -> EntryOutcome:
         if entry.status not in (OutboxStatus.PENDING, OutboxStatus.SENDING):
-            return EntryOutcome(entry.key, "contended", f"already {entry.status.value}")
-        now = clock()
+            return EntryOutcome(entry.key, "contended", f"already {entry.status}")
         suspects = _suspects(entry)
-        recover = entry.status is OutboxStatus.SENDING or bool(suspects)
+        recover = entry.status == OutboxStatus.SENDING or bool(suspects)
         try:
             entry = self._store.outbox.save(
                 _evolve(
                     entry,
                     status=OutboxStatus.SENDING,
                     lease_owner=self._owner,
-                    lease_until=now + self._lease,
+                    lease_until=lease_clock() + self._lease,
                 )
             )
         except (ConflictError, NotFound):
@@ -328,7 +401,7 @@ class OutboxWorker:
                 entry, settled = self._reconcile(entry, suspects, clock)
                 if settled is not None:
                     return settled
-            return self._deliver(entry, clock)
+            return self._deliver(entry, clock, lease_clock)
         except _Stop as stop:
             # Left claimed: once the lease expires, the next claim reconciles it.
             return EntryOutcome(entry.key, "deferred", str(stop))
@@ -340,14 +413,13 @@ class OutboxWorker:
     ) -> tuple[OutboxEntry, EntryOutcome | None]:
         """Settle what earlier attempts left in doubt; an outcome if that settles the entry."""
         for attempt in entry.attempts:
-            if attempt.outcome is AttemptOutcome.SENT:
+            if attempt.outcome == AttemptOutcome.SENT:
                 # Recorded as sent but the entry was not: trust the record.
                 self._mark_sent(
                     entry,
                     attempt.provider,
                     attempt.provider_message_id or "",
                     attempt.finished_at or clock(),
-                    clock,
                 )
                 return entry, EntryOutcome(
                     entry.key, "reconciled", f"{attempt.provider} had recorded it as sent"
@@ -369,7 +441,7 @@ class OutboxWorker:
                 entry = self._resolve(
                     entry, name, AttemptOutcome.SENT, "lookup found the receipt", clock, receipt
                 )
-                self._mark_sent(entry, name, receipt.message_id, receipt.accepted_at, clock)
+                self._mark_sent(entry, name, receipt.message_id, receipt.accepted_at)
                 return entry, EntryOutcome(
                     entry.key, "reconciled", f"{name} had accepted it; marked sent, not resent"
                 )
@@ -387,7 +459,7 @@ class OutboxWorker:
             return entry, self._release(entry, clock, "in_doubt", f"still in doubt: {detail}")
         return entry, None
 
-    def _deliver(self, entry: OutboxEntry, clock: Clock) -> EntryOutcome:
+    def _deliver(self, entry: OutboxEntry, clock: Clock, lease_clock: Clock) -> EntryOutcome:
         now = clock()
         if _past(entry, now):
             assert entry.deadline is not None
@@ -405,10 +477,12 @@ class OutboxWorker:
         guard = self._chain.timeout * 2
 
         def before_send(name: str) -> None:
-            started = clock()
+            # The lease is judged on the worker's clock, whatever time the run
+            # was given: real time is what another worker's takeover follows.
             lease_until = current[0].lease_until
-            if lease_until is None or (lease_until - started).total_seconds() < guard:
+            if lease_until is None or (lease_until - lease_clock()).total_seconds() < guard:
                 raise _Stop("the lease ran out before the provider was called")
+            started = clock()
             current[0] = self._store.outbox.save(
                 _evolve(
                     current[0],
@@ -462,9 +536,7 @@ class OutboxWorker:
         entry = current[0]
         if result.receipt is not None:
             name = result.delivered_by or result.receipt.provider
-            self._mark_sent(
-                entry, name, result.receipt.message_id, result.receipt.accepted_at, clock
-            )
+            self._mark_sent(entry, name, result.receipt.message_id, result.receipt.accepted_at)
             return EntryOutcome(entry.key, "sent", f"sent by {name}")
         if result.in_doubt:
             return self._release(
@@ -486,9 +558,10 @@ class OutboxWorker:
         provider: str,
         message_id: str,
         accepted_at: datetime,
-        clock: Clock,
     ) -> OutboxEntry:
-        sent_at = accepted_at if accepted_at >= entry.created_at else clock()
+        # Clocks disagree: a provider (or this host) may be behind the host that
+        # enqueued the entry. A send is never dated before the entry existed.
+        sent_at = max(accepted_at, entry.created_at)
         return self._store.outbox.save(
             _evolve(
                 entry,
@@ -506,7 +579,12 @@ class OutboxWorker:
     ) -> EntryOutcome:
         now = clock()
         rounds = max(1, _calls(entry))
-        delay = min(self._backoff * 2 ** min(rounds - 1, 30), self._max_backoff)
+        delay = self._backoff
+        for _ in range(rounds - 1):  # doubled once per earlier round, up to max_backoff
+            if delay >= self._max_backoff:
+                break
+            delay *= 2
+        delay = min(delay, self._max_backoff)
         retry_at = now + delay
         if entry.deadline is not None and retry_at > entry.deadline:
             retry_at = max(entry.deadline, now)
@@ -549,12 +627,22 @@ class OutboxWorker:
 # ---------------------------------------------------------------------- helpers
 
 
+def _frozen(now: datetime) -> Clock:
+    """A clock that always reads ``now``."""
+    return lambda: now
+
+
+def _advancing(start: datetime, origin: datetime, clock: Clock) -> Clock:
+    """A clock that read ``start`` when ``clock`` read ``origin``, and advances as it does."""
+    return lambda: start + (clock() - origin)
+
+
 def _past(entry: OutboxEntry, now: datetime) -> bool:
     return entry.deadline is not None and now >= entry.deadline
 
 
 def _calls(entry: OutboxEntry) -> int:
-    return sum(1 for a in entry.attempts if a.outcome is not AttemptOutcome.SKIPPED)
+    return sum(1 for a in entry.attempts if a.outcome != AttemptOutcome.SKIPPED)
 
 
 def _suspects(entry: OutboxEntry) -> list[str]:
@@ -577,7 +665,7 @@ def _finish_started(
     """Replace ``provider``'s last ``started`` attempt by its outcome."""
     attempts = list(entry.attempts)
     for i in range(len(attempts) - 1, -1, -1):
-        if attempts[i].provider == provider and attempts[i].outcome is AttemptOutcome.STARTED:
+        if attempts[i].provider == provider and attempts[i].outcome == AttemptOutcome.STARTED:
             attempts[i] = _closed(attempts[i], outcome, detail, finished_at, receipt)
             break
     return _evolve(entry, attempts=tuple(attempts))

@@ -28,6 +28,7 @@ SmsSegments(encoding='GSM-7', units=26, segments=1, per_segment=160, remaining=1
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Literal
@@ -213,17 +214,24 @@ def sms_segments(text: str) -> SmsSegments:
 def gsm7_safe(text: str) -> str:
     """``text`` with typographic characters replaced by GSM-7 equivalents.
 
-    Curly quotes become straight ones, dashes a hyphen, the ellipsis three
-    dots, unusual spaces a plain space, invisible characters nothing (the full
-    table is :data:`GSM7_REPLACEMENTS`), so a message pasted from a word
-    processor stays GSM-7. Other characters are kept as they are.
+    The text is first put in Unicode normal form C (:func:`unicodedata.normalize`
+    with ``"NFC"``), so a letter written as a base letter plus a combining
+    accent (``"e\u0301"``) becomes the one precomposed character (``"é"``),
+    which GSM-7 has for many accented letters. Then curly quotes become
+    straight ones, dashes a hyphen, the ellipsis three dots, unusual spaces a
+    plain space, invisible characters nothing (the full table is
+    :data:`GSM7_REPLACEMENTS`), and the result is normalised again (an accent
+    an invisible character kept apart joins its letter), so a message pasted
+    from a word processor stays GSM-7. Other characters are kept as they are.
 
     >>> gsm7_safe("\u201cThanks\u201d \u2013 we\u2019ll call\u2026 soon")
     '"Thanks" - we\\'ll call... soon'
+    >>> gsm7_safe("Cafe\u0301"), is_gsm7("Cafe\u0301"), is_gsm7(gsm7_safe("Cafe\u0301"))
+    ('Café', False, True)
     """
     if not isinstance(text, str):
         raise InvalidInput("sms", [FieldError("text", text, "must be a string")])
-    return text.translate(_TRANSLATE)
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).translate(_TRANSLATE))
 
 
 def _cut_point(text: str, limit: int) -> int:

@@ -10,9 +10,10 @@ import binascii
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError
 
 from omnicontext.errors import ConflictError, FieldError, InvalidInput
 from omnicontext.model import (
@@ -52,6 +53,8 @@ __all__ = [
     "stale_version",
     "time_key",
 ]
+
+_Record = TypeVar("_Record", AccessRecord, OutboxEntry)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -254,8 +257,27 @@ def duplicate_content(id: str) -> ConflictError:
 # -- the access log and the outbox ------------------------------------------
 
 
+def _revalidated(value: _Record, subject: str) -> _Record:
+    """``value`` validated again from its fields, as a store must hold it.
+
+    A model built through ``model_copy(update=...)`` skips validation, so it may
+    carry a status given as text, a value of the wrong type or a combination the
+    model forbids. Dumping it and validating the dump catches all of these
+    (nested records included) and turns names into enum members, so every
+    store holds and compares the same valid model.
+    """
+    try:
+        data = value.model_dump(warnings=False)
+    except PydanticSerializationError as exc:
+        raise InvalidInput(
+            subject, [FieldError(subject, type(value).__name__, str(exc))]
+        ) from None
+    return type(value).parse(data)
+
+
 def check_access_record(value: object) -> AccessRecord:
-    """Reject anything that is not an :class:`AccessRecord` (a dict, say)."""
+    """An :class:`AccessRecord` validated again (see :func:`_revalidated`); anything
+    else (a dict, say) or an invalid record raises ``InvalidInput``."""
     if not isinstance(value, AccessRecord):
         raise InvalidInput(
             "access record",
@@ -267,11 +289,12 @@ def check_access_record(value: object) -> AccessRecord:
                 )
             ],
         )
-    return value
+    return _revalidated(value, "access record")
 
 
 def check_outbox_entry(value: object) -> OutboxEntry:
-    """Reject anything that is not an :class:`OutboxEntry` (a dict, say)."""
+    """An :class:`OutboxEntry` validated again (see :func:`_revalidated`); anything
+    else (a dict, say) or an invalid entry raises ``InvalidInput``."""
     if not isinstance(value, OutboxEntry):
         raise InvalidInput(
             "outbox entry",
@@ -283,7 +306,7 @@ def check_outbox_entry(value: object) -> OutboxEntry:
                 )
             ],
         )
-    return value
+    return _revalidated(value, "outbox entry")
 
 
 def check_new_entry(value: object) -> OutboxEntry:
@@ -332,9 +355,10 @@ def due_key(entry: OutboxEntry) -> tuple[int, str]:
 def is_due(entry: OutboxEntry, now: int) -> bool:
     """Whether a worker should take ``entry`` up at time key ``now``: pending and
     not held back by ``not_before``, or sending under an expired lease."""
-    if entry.status is OutboxStatus.PENDING:
+    # ``==``, not ``is``: a status may arrive as its text ("pending").
+    if entry.status == OutboxStatus.PENDING:
         return entry.not_before is None or time_key(entry.not_before) <= now
-    if entry.status is OutboxStatus.SENDING:
+    if entry.status == OutboxStatus.SENDING:
         return entry.lease_until is not None and time_key(entry.lease_until) <= now
     return False
 

@@ -94,7 +94,11 @@ class Delivery:
 def _check(
     subject: str, field: str, outcomes: Iterable[str], allowed: frozenset[str]
 ) -> list[str]:
-    listed = list(outcomes) if not isinstance(outcomes, str) else None
+    listed = (
+        list(outcomes)
+        if isinstance(outcomes, Iterable) and not isinstance(outcomes, str | bytes)
+        else None
+    )
     if listed is None:
         raise InvalidInput(subject, [FieldError(field, outcomes, "must be a list of outcomes")])
     for i, outcome in enumerate(listed):
@@ -110,6 +114,23 @@ def _check(
     return listed
 
 
+def _channels(subject: str, channels: object) -> frozenset[str]:
+    """``channels`` (one name or several) as a set of non-empty names."""
+    if isinstance(channels, str):
+        listed: list[object] = [channels]
+    elif isinstance(channels, Iterable) and not isinstance(channels, bytes):
+        listed = list(channels)
+    else:
+        raise InvalidInput(
+            subject, [FieldError("channels", channels, "must be a channel name or several")]
+        )
+    for i, name in enumerate(listed):
+        if not isinstance(name, str) or not name.strip():
+            field = "channels" if isinstance(channels, str) else f"channels[{i}]"
+            raise InvalidInput(subject, [FieldError(field, name, "must be a non-empty string")])
+    return frozenset(str(name) for name in listed)
+
+
 class ScriptedNotifier:
     """A fake provider that does what its script says (see the module docstring).
 
@@ -121,6 +142,13 @@ class ScriptedNotifier:
     ``before_send(message)`` runs as a send call arrives, before anything is
     delivered; ``after_accept(message, receipt)`` right after a delivery is
     recorded, before the call answers. Crash tests end the process there.
+
+    A bad argument raises :class:`~omnicontext.errors.InvalidInput` naming it:
+
+    >>> ScriptedNotifier("gateway-a", 5)
+    Traceback (most recent call last):
+    ...
+    omnicontext.errors.InvalidInput: invalid scripted notifier: channels=5: must be a channel ...
     """
 
     def __init__(
@@ -140,11 +168,22 @@ class ScriptedNotifier:
         if not isinstance(name, str) or not name.strip():
             raise InvalidInput(subject, [FieldError("name", name, "must be a non-empty string")])
         self.name = name
-        self.channels = frozenset([channels] if isinstance(channels, str) else channels)
+        self.channels = _channels(subject, channels)
         self._script = _check(subject, "script", script, OUTCOMES)
         self._then = _check(subject, "then", [then], OUTCOMES)[0]
         self._lookups = _check(subject, "lookups", lookups, LOOKUP_OUTCOMES)
+        if state_path is not None and not isinstance(state_path, str | os.PathLike):
+            raise InvalidInput(
+                subject, [FieldError("state_path", state_path, "must be a path or None")]
+            )
         self._path = None if state_path is None else Path(state_path)
+        for field, hook in (
+            ("clock", clock),
+            ("before_send", before_send),
+            ("after_accept", after_accept),
+        ):
+            if hook is not None and not callable(hook):
+                raise InvalidInput(subject, [FieldError(field, hook, "must be callable or None")])
         self._clock = clock or (lambda: datetime.now(UTC))
         self._before_send = before_send
         self._after_accept = after_accept
