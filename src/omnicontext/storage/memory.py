@@ -120,6 +120,39 @@ def _page(
     return Page(items=items, next_cursor=next_cursor)
 
 
+def _scan_keys(
+    store: MemoryStore,
+    keys: _SortedKeys,
+    records: dict[str, tuple[_Key, _R, str]],
+    lo: int | None,
+    hi: int | None,
+    chunk_size: int,
+) -> Iterator[Sequence[_R]]:
+    """Records with ``lo <= time key < hi`` in key order, ``chunk_size`` at a
+    time; the store's lock is held for one chunk, never between chunks."""
+    after: _Key | None = None
+    while True:
+        with store._lock:
+            store._check_open()
+            ordered = keys.sorted()
+            if after is not None:
+                begin = bisect.bisect_right(ordered, after)
+            elif lo is not None:
+                begin = bisect.bisect_left(ordered, (lo, ""))
+            else:
+                begin = 0
+            chosen = ordered[begin : begin + chunk_size]
+            if hi is not None:
+                chosen = [k for k in chosen if k[0] < hi]
+            chunk = [records[k[1]][1] for k in chosen]
+        if not chunk:
+            return
+        yield chunk
+        if len(chosen) < chunk_size:
+            return
+        after = chosen[-1]
+
+
 _V = TypeVar("_V", Customer, Case, MergeRecord, MergeSuggestion)
 
 
@@ -297,27 +330,7 @@ class _Interactions:
     def _scan(
         self, lo: int | None, hi: int | None, chunk_size: int
     ) -> Iterator[Sequence[Interaction]]:
-        after: _Key | None = None
-        while True:
-            with self._s._lock:
-                self._s._check_open()
-                ordered = self._s._all.sorted()
-                if after is not None:
-                    begin = bisect.bisect_right(ordered, after)
-                elif lo is not None:
-                    begin = bisect.bisect_left(ordered, (lo, ""))
-                else:
-                    begin = 0
-                keys = ordered[begin : begin + chunk_size]
-                if hi is not None:
-                    keys = [k for k in keys if k[0] < hi]
-                chunk = [self._s._interactions[k[1]][1] for k in keys]
-            if not chunk:
-                return
-            yield chunk
-            if len(keys) < chunk_size:
-                return
-            after = keys[-1]
+        return _scan_keys(self._s, self._s._all, self._s._interactions, lo, hi, chunk_size)
 
     def count(self) -> int:
         with self._s._lock:
@@ -507,27 +520,7 @@ class _AccessLog:
     def _scan(
         self, lo: int | None, hi: int | None, chunk_size: int
     ) -> Iterator[Sequence[AccessRecord]]:
-        after: _Key | None = None
-        while True:
-            with self._s._lock:
-                self._s._check_open()
-                ordered = self._s._access_all.sorted()
-                if after is not None:
-                    begin = bisect.bisect_right(ordered, after)
-                elif lo is not None:
-                    begin = bisect.bisect_left(ordered, (lo, ""))
-                else:
-                    begin = 0
-                keys = ordered[begin : begin + chunk_size]
-                if hi is not None:
-                    keys = [k for k in keys if k[0] < hi]
-                chunk = [self._s._access[k[1]][1] for k in keys]
-            if not chunk:
-                return
-            yield chunk
-            if len(keys) < chunk_size:
-                return
-            after = keys[-1]
+        return _scan_keys(self._s, self._s._access_all, self._s._access, lo, hi, chunk_size)
 
     def count(self) -> int:
         with self._s._lock:

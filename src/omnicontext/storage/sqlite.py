@@ -198,6 +198,36 @@ def _path_from_url(url: str) -> str:
 _Doc = TypeVar("_Doc", Customer, Case, MergeRecord, MergeSuggestion)
 
 
+def _scan_rows(
+    store: SQLiteStore, table: str, lo: int | None, hi: int | None, chunk_size: int
+) -> Iterator[list[Any]]:
+    """``(ts, id, doc)`` rows of ``table`` with ``lo <= ts < hi`` by (ts, id),
+    ``chunk_size`` at a time; each chunk is one query, resumed after the last
+    row, so memory stays bounded by a chunk."""
+    after: tuple[int, str] | None = None
+    while True:
+        sql = f"SELECT ts, id, doc FROM {table} WHERE 1"
+        params: list[Any] = []
+        if after is not None:
+            sql += " AND (ts, id) > (?, ?)"
+            params += [after[0], after[1]]
+        elif lo is not None:
+            sql += " AND ts >= ?"
+            params.append(lo)
+        if hi is not None:
+            sql += " AND ts < ?"
+            params.append(hi)
+        sql += " ORDER BY ts, id LIMIT ?"
+        params.append(chunk_size)
+        rows = store._all(sql, params)
+        if not rows:
+            return
+        yield rows
+        if len(rows) < chunk_size:
+            return
+        after = (rows[-1][0], rows[-1][1])
+
+
 def _load(store: SQLiteStore, table: str, kind: str, model: type[_Doc], doc_id: str) -> _Doc:
     """The document ``doc_id`` of ``table``, or ``NotFound``."""
     row = store._one(f"SELECT doc FROM {table} WHERE id = ?", (doc_id,))
@@ -448,28 +478,8 @@ class _Interactions:
     def _scan(
         self, lo: int | None, hi: int | None, chunk_size: int
     ) -> Iterator[Sequence[Interaction]]:
-        after: tuple[int, str] | None = None
-        while True:
-            sql = "SELECT ts, id, doc FROM interactions WHERE 1"
-            params: list[Any] = []
-            if after is not None:
-                sql += " AND (ts, id) > (?, ?)"
-                params += [after[0], after[1]]
-            elif lo is not None:
-                sql += " AND ts >= ?"
-                params.append(lo)
-            if hi is not None:
-                sql += " AND ts < ?"
-                params.append(hi)
-            sql += " ORDER BY ts, id LIMIT ?"
-            params.append(chunk_size)
-            rows = self._s._all(sql, params)
-            if not rows:
-                return
+        for rows in _scan_rows(self._s, "interactions", lo, hi, chunk_size):
             yield _parse_docs([r[2] for r in rows])
-            if len(rows) < chunk_size:
-                return
-            after = (rows[-1][0], rows[-1][1])
 
     def count(self) -> int:
         row = self._s._one("SELECT COUNT(*) FROM interactions", ())
@@ -672,28 +682,8 @@ class _AccessLog:
     def _scan(
         self, lo: int | None, hi: int | None, chunk_size: int
     ) -> Iterator[Sequence[AccessRecord]]:
-        after: tuple[int, str] | None = None
-        while True:
-            sql = "SELECT ts, id, doc FROM access_log WHERE 1"
-            params: list[Any] = []
-            if after is not None:
-                sql += " AND (ts, id) > (?, ?)"
-                params += [after[0], after[1]]
-            elif lo is not None:
-                sql += " AND ts >= ?"
-                params.append(lo)
-            if hi is not None:
-                sql += " AND ts < ?"
-                params.append(hi)
-            sql += " ORDER BY ts, id LIMIT ?"
-            params.append(chunk_size)
-            rows = self._s._all(sql, params)
-            if not rows:
-                return
+        for rows in _scan_rows(self._s, "access_log", lo, hi, chunk_size):
             yield _access_rows(rows)
-            if len(rows) < chunk_size:
-                return
-            after = (rows[-1][0], rows[-1][1])
 
     def count(self) -> int:
         row = self._s._one("SELECT COUNT(*) FROM access_log", ())
