@@ -41,7 +41,7 @@ from _report import Row, machine, mb, print_table, rss_peak_bytes, verdict
 
 from omnicontext.handoff.access import Viewer
 from omnicontext.handoff.packet import HandoffSettings, build_packet, prepare_handoff
-from omnicontext.handoff.timeline import case_timeline, customer_timeline
+from omnicontext.handoff.timeline import Timeline, case_timeline, customer_timeline
 from omnicontext.model import (
     Call,
     Case,
@@ -340,6 +340,29 @@ def main(argv: list[str] | None = None) -> int:
             ),
             args.calls,
         )
+        long_case = Timeline.of(
+            _records(
+                random.Random(args.seed),
+                HEAVY,
+                TARGET_CASE,
+                10_000,
+                START,
+                ["social_public", "social_private", "chat", "email"],
+            )
+        )
+        long_build = _timed(
+            lambda: build_packet(
+                case=case,
+                customer=customer,
+                timeline=long_case,
+                customer_recent=recent,
+                to_channel="social_public",
+                viewer=viewer,
+                at=at,
+            ),
+            max(10, args.calls // 10),
+            warmup=2,
+        )
         text = _timed(packet.to_text, args.calls)
         markdown = _timed(packet.to_markdown, args.calls)
         as_json = _timed(packet.to_json, args.calls)
@@ -380,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
             [
                 Row("reads (case, customer, timelines)", _lat(reads)),
                 Row("build_packet (no store)", _lat(build)),
+                Row("build_packet, a case of 10,000 records, redacted", _lat(long_build)),
                 Row("to_text", _lat(text)),
                 Row("to_markdown", _lat(markdown)),
                 Row("to_json", _lat(as_json)),
