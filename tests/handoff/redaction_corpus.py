@@ -92,7 +92,11 @@ DOMAINS = ("example.com", "example.org", "mail.example.co.uk", "example.net",
 
 def email(rng: random.Random) -> tuple[str, str]:
     first, last = rng.choice(FIRST), rng.choice(LAST)
-    style = rng.choice(("dot", "plain", "underscore", "digits", "tag", "initial", "dash"))
+    style = rng.choices(
+        ("dot", "plain", "underscore", "digits", "tag", "initial", "dash", "quoted",
+         "quoted-dot", "trailing-dot"),
+        (10, 10, 10, 10, 10, 10, 10, 2, 1, 1),
+    )[0]  # fmt: skip
     local = {
         "dot": f"{first}.{last}",
         "plain": f"{first}{last}",
@@ -101,6 +105,9 @@ def email(rng: random.Random) -> tuple[str, str]:
         "tag": f"{first}.{last}+{rng.choice(('orders', 'shop', 'support', 'x1'))}",
         "initial": f"{first[0]}.{last}",
         "dash": f"{first}-{last}.{rng.randint(1970, 2005)}",
+        "quoted": f'"{first} {last}"',
+        "quoted-dot": f'"{first}.{last}"',
+        "trailing-dot": f"{first}.",
     }[style]
     domain = rng.choice(DOMAINS)
     address = f"{local}@{domain}"
@@ -223,7 +230,13 @@ def phone(rng: random.Random) -> tuple[str, str]:
 
 def _pick(rng: random.Random, region: str, styles: dict[str, str]) -> tuple[str, str]:
     name = rng.choice(sorted(styles))
-    return styles[name], f"{region.lower()}:{name}"
+    value = styles[name]
+    spacing = rng.choices(("", "nbsp", "double"), (18, 1, 1))[0] if " " in value else ""
+    if spacing == "nbsp":
+        value = value.replace(" ", "\u00a0")
+    elif spacing == "double":
+        value = value.replace(" ", "  ")
+    return value, f"{region.lower()}:{name}" + (f"+{spacing}" if spacing else "")
 
 
 CARD_BRANDS: tuple[tuple[str, Callable[[random.Random], str], int], ...] = (
@@ -237,21 +250,38 @@ CARD_BRANDS: tuple[tuple[str, Callable[[random.Random], str], int], ...] = (
 CARD_WEIGHTS = (30, 3, 20, 12, 18, 12)
 
 
+# Separators between the groups of a card number: (style, separator, weight).
+CARD_SEPARATORS = (
+    ("spaces", " ", 10), ("dashes", "-", 10), ("compact", "", 10), ("dots", ".", 1),
+    ("slashes", "/", 1), ("underscores", "_", 1), ("double-spaces", "  ", 1),
+    ("spaced-dashes", " - ", 1), ("nbsp", "\u00a0", 1), ("thin-spaces", "\u2009", 1),
+    ("en-dashes", "\u2013", 1), ("nb-hyphens", "\u2011", 1),
+)  # fmt: skip
+FULLWIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
+
+
 def card(rng: random.Random) -> tuple[str, str]:
     brand, prefix, length = rng.choices(CARD_BRANDS, CARD_WEIGHTS)[0]
     body = prefix(rng)
     body += _digits(rng, length - 1 - len(body))
     number = body + luhn_digit(body)
-    sep = rng.choice((" ", "-", ""))
+    style, sep, _ = rng.choices(CARD_SEPARATORS, [w for *_, w in CARD_SEPARATORS])[0]
     if brand == "amex":
         parts = [number[:4], number[4:10], number[10:]]
     elif brand == "visa13":
-        sep = ""
+        sep, style = "", "compact"
         parts = [number]
     else:
         parts = [number[i : i + 4] for i in range(0, length, 4)]
-    style = {" ": "spaces", "-": "dashes", "": "compact"}[sep]
-    return sep.join(parts), f"{brand}:{style}"
+    written = sep.join(parts)
+    variant = rng.choices(("", "mixed", "fullwidth"), (20, 1, 1))[0] if len(parts) == 4 else ""
+    if variant == "mixed":  # 4111-1111 1111-1111
+        written = f"{parts[0]}-{parts[1]} {parts[2]}-{parts[3]}"
+        style = "mixed"
+    elif variant == "fullwidth":
+        written = written.translate(FULLWIDTH)
+        style += "+fullwidth"
+    return written, f"{brand}:{style}"
 
 
 # country: BBAN shape, "n" a digit, "a" an upper-case letter, "c" either.
@@ -285,12 +315,21 @@ def iban(rng: random.Random) -> tuple[str, str]:
     )
     compact = country + iban_check_digits(country, bban) + bban
     grouped = " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
-    style = rng.choice(("grouped", "grouped", "compact", "grouped-lower", "compact-lower"))
+    style = rng.choices(
+        ("grouped", "compact", "grouped-lower", "compact-lower", "grouped-dashes",
+         "grouped-nbsp", "grouped-double", "two-lines"),
+        (20, 10, 10, 10, 2, 2, 1, 1),
+    )[0]  # fmt: skip
+    groups = grouped.split(" ")
     value = {
         "grouped": grouped,
         "compact": compact,
         "grouped-lower": grouped.lower(),
         "compact-lower": compact.lower(),
+        "grouped-dashes": "-".join(groups),
+        "grouped-nbsp": "\u00a0".join(groups),
+        "grouped-double": "  ".join(groups),
+        "two-lines": " ".join(groups[:3]) + "\n" + " ".join(groups[3:]),
     }[style]
     return value, f"{country.lower()}:{style}"
 
@@ -408,9 +447,12 @@ LEADS: dict[str, tuple[str, ...]] = {
     "phone": ("call me on {}", "my number is {}", "mobile: {}", "ring me at {}",
               "you can reach me at {}", "tel {}", "Phone {}", "{} is my number",
               "WhatsApp {}", "text me on {}", "or try my landline {}", "({})",
-              "best number: {}", "{}"),
+              "best number: {}", "{}", "please call the customer on {}",
+              "call me about my booking {}", "text me about the order on {}",
+              "my account is {}, call me"),
     "card": ("card {}", "my card number is {}", "charged to {}", "card no. {}",
-             "the card ending in {} was declined?", "{} (expires 08/27)", "paid with {}"),
+             "the card ending in {} was declined?", "{} (expires 08/27)", "paid with {}",
+             "card {} 0827", "cards {} {}"),
     "iban": ("IBAN {}", "my IBAN is {}", "please refund to {}", "iban: {}",
              "account {} (bank transfer)", "{}"),
 }  # fmt: skip
@@ -451,11 +493,12 @@ class _Builder:
 
 def _clause(b: _Builder, rng: random.Random, slot: str) -> None:
     if slot in MAKERS:
-        value, style = MAKERS[slot](rng)
-        before, after = rng.choice(LEADS[slot]).split("{}")
-        b.add(before)
-        b.labelled(slot, value, style, personal=True)
-        b.add(after)
+        first, *rest = rng.choice(LEADS[slot]).split("{}")
+        b.add(first)
+        for after in rest:  # one piece of data per "{}"
+            value, style = MAKERS[slot](rng)
+            b.labelled(slot, value, style, personal=True)
+            b.add(after)
     elif slot in PROTECTORS:
         lead, value, style = PROTECTORS[slot](rng)
         b.add(lead)

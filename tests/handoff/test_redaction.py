@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from collections.abc import Iterable
 
 import attrs
@@ -73,13 +74,14 @@ def test_corpus_personal_data_is_valid(samples: list[corpus.Sample]) -> None:
     for sample in samples:
         for item in sample.personal:
             styles.add(f"{item.kind}:{item.style}")
-            compact = re.sub(r"[ -]", "", item.text)
+            compact = re.sub(r"\D", "", unicodedata.normalize("NFKC", item.text))
             if item.kind == "card":
                 assert luhn_is_valid(compact), item
             elif item.kind == "iban":
                 assert iban_is_valid(item.text), item
             elif item.kind == "phone":
-                raw = item.text.replace("(0)", "") if item.text.startswith("+") else item.text
+                raw = unicodedata.normalize("NFKC", item.text)
+                raw = raw.replace("(0)", "") if raw.startswith("+") else raw
                 raw = "+" + raw[2:] if raw.startswith("00") else raw
                 region = item.style.split(":")[0].upper()
                 number = phonenumbers.parse(raw, None if region == "INTL" else region)
@@ -93,6 +95,16 @@ def test_corpus_personal_data_is_valid(samples: list[corpus.Sample]) -> None:
         "iban:nl:grouped-lower",
     ):  # fmt: skip
         assert any(s.startswith(style) for s in styles), style
+    # Written with other separators and characters, for any country or brand.
+    written = {f"{s.split(':')[0]}:{s.split(':')[-1]}" for s in styles}
+    for style in (
+        "email:quoted", "email:quoted-dot", "email:trailing-dot", "phone:national+nbsp",
+        "phone:intl+double", "card:dots", "card:slashes", "card:underscores",
+        "card:double-spaces", "card:spaced-dashes", "card:nbsp", "card:thin-spaces",
+        "card:en-dashes", "card:nb-hyphens", "card:mixed", "card:spaces+fullwidth",
+        "iban:grouped-dashes", "iban:grouped-nbsp", "iban:grouped-double", "iban:two-lines",
+    ):  # fmt: skip
+        assert any(s.startswith(style) for s in written), style
 
 
 def test_corpus_recall_targets(scores: corpus.Scores) -> None:
@@ -627,9 +639,11 @@ def test_redacting_twice_finds_nothing_new(parts: list[str], sep: str) -> None:
 @given(
     st.sampled_from([("4", 16), ("51", 16), ("2720", 16), ("37", 15), ("6011", 16), ("4", 13)]),
     st.randoms(use_true_random=False),
-    st.sampled_from([" ", "-", ""]),
+    st.sampled_from(
+        [" ", "-", "", ".", "/", "_", "  ", " - ", "\u00a0", "\u2009", "\u2013", "\u2011"]
+    ),
     st.sampled_from(["", "card ", "(", "my card: "]),
-    st.sampled_from(["", ".", ")", " thanks", ", exp 08/27"]),
+    st.sampled_from(["", ".", ")", " thanks", ", exp 08/27", "exp 08/27", " 0827"]),
 )
 def test_any_valid_card_is_found(
     brand: tuple[str, int], rng: random.Random, sep: str, before: str, after: str
@@ -649,20 +663,18 @@ def test_any_valid_card_is_found(
 @given(
     st.sampled_from(sorted(corpus.IBAN_SHAPES)),
     st.randoms(use_true_random=False),
-    st.booleans(),
+    st.sampled_from(["", " ", "-", "\u00a0", "  ", "\n", " - "]),
     st.booleans(),
 )
-def test_any_valid_iban_is_found(
-    country: str, rng: random.Random, grouped: bool, lower: bool
-) -> None:
+def test_any_valid_iban_is_found(country: str, rng: random.Random, sep: str, lower: bool) -> None:
     shape = corpus.IBAN_SHAPES[country]
     bban = "".join(
         rng.choice("0123456789") if c == "n" else rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
         for c in shape
     )
     iban = country + corpus.iban_check_digits(country, bban) + bban
-    if grouped:
-        iban = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+    if sep:
+        iban = sep.join(iban[i : i + 4] for i in range(0, len(iban), 4))
     if lower:
         iban = iban.lower()
     found = default_redactor().find(f"refund to {iban}, thanks")

@@ -13,6 +13,9 @@ such as ``[email]``. The built-in recognisers are fast and checked:
 * :class:`IbanRecognizer`: IBANs of the right length for their country whose
   ISO 13616 mod-97 check digits are right.
 
+The built-in recognisers read Unicode spaces (no-break, thin...), dashes
+(en dash, non-breaking hyphen...), full-width characters and other scripts'
+digits as their ASCII forms; spans are always positions in the text as given.
 A user adds a :class:`PatternRecognizer` for anything else, optionally with a
 validator.
 
@@ -24,17 +27,21 @@ validator.
 {'email': 1, 'phone': 1}
 >>> result.spans[0]
 PersonalDataSpan(kind='email', start=5, end=25, text='jane.doe@example.com')
+>>> redactor.redact("card 4111\\u00a01111\\u00a01111\\u00a01111, exp 12/26").text
+'card [card], exp 12/26'
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 import string
 import types
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import attrs
 import phonenumbers
@@ -172,13 +179,17 @@ def luhn_is_valid(digits: str) -> bool:
 
 
 def iban_is_valid(iban: str) -> bool:
-    """Whether ``iban`` (spaces allowed, any case) is an IBAN: a known country,
-    that country's length, and ISO 13616 mod-97 check digits.
+    """Whether ``iban`` is an IBAN: a known country, that country's length, and
+    ISO 13616 mod-97 check digits. Any case; spaces (no-break ones too), line
+    breaks, dashes, dots, slashes and underscores between the characters are
+    ignored, and full-width characters read as their ASCII forms.
 
     >>> iban_is_valid("GB82 WEST 1234 5698 7654 32"), iban_is_valid("GB82 WEST 1234 5698 7654 33")
     (True, False)
+    >>> iban_is_valid("gb82-west-1234-5698-7654-32")
+    True
     """
-    compact = iban.replace(" ", "").upper()
+    compact = _IBAN_IGNORED.sub("", _normalised(iban)).upper()
     if not compact.isascii() or not compact.isalnum() or len(compact) < 5:
         return False
     if IBAN_LENGTHS.get(compact[:2]) != len(compact) or not compact[2:4].isdigit():
@@ -190,53 +201,125 @@ def iban_is_valid(iban: str) -> bool:
     return int(number) % 97 == 1
 
 
+# -- normalisation -----------------------------------------------------------------------
+
+# Characters searched as their ASCII look-alikes: spaces other than U+0020
+# (no-break, thin, ideographic...), dashes and hyphens (en dash, non-breaking
+# hyphen, minus...), the full-width forms (digits, letters, "+", "@"...) and
+# the decimal digits of other scripts. Invisible characters (zero-width
+# space and joiners, word joiner, byte order mark) are read as a space and a
+# soft hyphen as a hyphen. Each replacement is one character, so a position in
+# the searched copy is the same position in the text.
+_UNUSUAL = re.compile(  # a non-ASCII character, then which (faster than the other way)
+    r"[^\x00-\x7f](?<=[\d\s\u00ad\u200b-\u200d\u2010-\u2015\u2060\u2212\ufe58\ufe63\ufeff"
+    r"\uff01-\uff5e])"
+)
+_DASHES = frozenset("\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63")
+_LINE_BREAKS = frozenset("\x85\u2028\u2029")
+_IBAN_IGNORED = re.compile(r"[\s./_-]+")
+
+
+@functools.cache
+def _ascii_for(ch: str) -> str:
+    code = ord(ch)
+    if 0xFF01 <= code <= 0xFF5E:  # the full-width forms of "!" to "~"
+        return chr(code - 0xFEE0)
+    if ch in _DASHES:
+        return "-"
+    if ch in _LINE_BREAKS:
+        return "\n"
+    if ch.isdecimal():
+        return str(unicodedata.decimal(ch))
+    return " "
+
+
+def _ascii_match(m: re.Match[str]) -> str:
+    return _ascii_for(m.group())
+
+
+def _normalised(text: str) -> str:
+    """``text`` with the characters above replaced by their ASCII forms (the same
+    length, so spans found in it are spans of ``text``)."""
+    if text.isascii() or _UNUSUAL.search(text) is None:
+        return text
+    return _UNUSUAL.sub(_ascii_match, text)
+
+
 # -- e-mail ------------------------------------------------------------------------------
 
 _LOCAL_MAX = 64
 _LOCAL_TAIL = re.compile(r"[\w!#$%&'*+/=?^`{|}~.-]{1,64}\Z")
+_QUOTED_LOCAL = re.compile(r'"(?:[^"\\\n]|\\[^\n]){1,62}"\Z')
 _DOMAIN = re.compile(
     r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-zA-Z0-9-]{1,59})(?![\w-])"
 )
 
 
+def _local_start(text: str, at: int) -> int | None:
+    """Where the local part of an address whose ``@`` is at ``at`` starts, if any."""
+    if at and text[at - 1] == '"':  # a quoted local part: "john doe"@example.com
+        quoted = _QUOTED_LOCAL.search(text, max(0, at - _LOCAL_MAX), at)
+        if quoted is None or not quoted.group().strip('" '):
+            return None
+        start = quoted.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            return None
+        return start
+    local = _LOCAL_TAIL.search(text, max(0, at - _LOCAL_MAX), at)
+    if local is None:
+        return None
+    start = local.start()
+    while start < at and text[start] == ".":
+        start += 1
+    return start if start < at else None
+
+
 @attrs.frozen
 class EmailRecognizer:
-    """E-mail addresses: a local part of letters, digits and ``!#$%&'*+/=?^`{|}~.-``
-    (dots not first or last, at most 64 characters), ``@``, and a domain of one
-    or more dotted labels ending in an alphabetic top-level domain.
+    """E-mail addresses: a local part, ``@``, and a domain of one or more dotted
+    labels ending in an alphabetic top-level domain.
 
-    Tags (``jane+orders@``), sub-domains, upper case and non-ASCII letters are
-    accepted; surrounding angle brackets, quotes and trailing punctuation are
-    not part of the match.
+    The local part is letters, digits and ``!#$%&'*+/=?^`{|}~.-`` (not starting
+    with a dot, at most 64 characters; a dot at the end or two in a row, which
+    some providers allow, are accepted), or a quoted string
+    (``"john doe"@example.com``, the quotes included in the match). Tags
+    (``jane+orders@``), sub-domains, upper case, non-ASCII letters and
+    full-width characters (a full-width ``@``) are accepted; surrounding
+    angle brackets, quotes and trailing punctuation are not part of the match.
 
     >>> [s.text for s in EmailRecognizer().find("<Jane.Doe+x@Mail.Example.co.uk>, bye.")]
     ['Jane.Doe+x@Mail.Example.co.uk']
+    >>> [s.text for s in EmailRecognizer().find('write to "john doe"@example.com')]
+    ['"john doe"@example.com']
     """
 
     name: str = "email"
 
     def find(self, text: str) -> Iterator[PersonalDataSpan]:
         """See :meth:`Recognizer.find`."""
-        at = text.find("@")
+        return self._search(text, _normalised(text))
+
+    def _search(self, text: str, norm: str) -> Iterator[PersonalDataSpan]:
+        # Searches ``norm``, the normalised ``text``; spans are of ``text``.
+        at = norm.find("@")
         while at != -1:
-            nxt = text.find("@", at + 1)
-            local = _LOCAL_TAIL.search(text, max(0, at - _LOCAL_MAX), at)
-            if local is not None:
-                start = local.start()
-                while start < at and text[start] == ".":
-                    start += 1
-                domain = _DOMAIN.match(text, at + 1)
-                if domain is not None and start < at and text[at - 1] != ".":
+            nxt = norm.find("@", at + 1)
+            start = _local_start(norm, at)
+            if start is not None:
+                domain = _DOMAIN.match(norm, at + 1)
+                if domain is not None:
                     end = domain.end()
                     if nxt == -1 or nxt > end:
                         yield PersonalDataSpan(self.name, start, end, text[start:end])
-                        nxt = text.find("@", end)
+                        nxt = norm.find("@", end)
             at = nxt
 
 
 # -- cards -----------------------------------------------------------------------------
 
-_DIGIT_RUN = re.compile(r"(?=\d)(?<!\w)(?<!\d[./,])\d+(?:[ -]\d+)*+(?!\w)")
+# Digit groups joined by separators: one or two spaces, or one of "-./_" with a
+# space on either side or none. Letters may follow the last group ("...1111exp").
+_DIGIT_RUN = re.compile(r"(?=\d)(?<!\w)(?<!\d[./,])\d+(?:(?:[ ]{1,2}|[ ]?[-./_][ ]?)\d+)*+")
 _GROUP = re.compile(r"\d+")
 
 # (first digits from, first digits to, lengths); prefixes compared on equal length.
@@ -262,6 +345,9 @@ _CARD_RANGES: tuple[tuple[str, str, frozenset[int]], ...] = (
 )
 
 
+_CARD_FIRST_DIGITS = frozenset(low[0] for low, _, _ in _CARD_RANGES)
+
+
 def _card_issuer_known(digits: str) -> bool:
     n = len(digits)
     for low, high, lengths in _CARD_RANGES:
@@ -274,111 +360,236 @@ def _is_card(digits: str) -> bool:
     return 13 <= len(digits) <= 19 and _card_issuer_known(digits) and luhn_is_valid(digits)
 
 
+def _sep_key(sep: str) -> str:
+    """A separator between digit groups, as compared: ``" "`` for spaces, the mark
+    alone (``"-"``) or spaced (``" - "``)."""
+    mark = sep.strip(" ")
+    if not mark:
+        return " "
+    return mark if mark == sep else f" {mark} "
+
+
+def _family(key: str) -> str:
+    # Spaces and plain dashes mix in one number (4111-1111 1111-1111); other
+    # separators are used alone.
+    return " " if key == "-" else key
+
+
+def _card_shape(sizes: list[int], i: int, j: int) -> int:
+    """How groups ``i`` to ``j`` are laid out: 0 not like a card, 1 one compact
+    group or 4-6-x (American Express, Diners Club), 2 grouped by four (the last
+    group may be shorter), the layout of long codes too."""
+    if i == j:
+        return 1
+    if sizes[i] != 4:
+        return 0
+    if j == i + 2 and sizes[i + 1] == 6 and sizes[j] in (4, 5):
+        return 1
+    if 1 <= sizes[j] <= 4 and all(sizes[k] == 4 for k in range(i + 1, j)):
+        return 2
+    return 0
+
+
+def _cards_in_run(text: str, groups: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The card numbers among the digit ``groups`` of one run, as ``(start, end)``.
+
+    A window grouped by four inside a longer code grouped the same way (a
+    tracking number) is not a card; next to another card, or followed by one
+    more group (an expiry date, MMYY), it is.
+    """
+    count = len(groups)
+    sizes = [b - a for a, b in groups]
+    seps = [text[groups[k][1] : groups[k + 1][0]] for k in range(count - 1)]
+    if (
+        text[groups[0][0]] not in _CARD_FIRST_DIGITS
+        and all(size == 4 for size in sizes[:-1])
+        and seps.count(seps[0]) == len(seps)
+    ):
+        return []  # a long code grouped by four (USPS), not starting as a card
+    keys = [_sep_key(sep) for sep in seps]
+    digits = "".join(text[a:b] for a, b in groups)
+    offsets = [0]
+    for size in sizes:
+        offsets.append(offsets[-1] + size)
+
+    def windows(i: int) -> tuple[list[tuple[int, int]], bool]:
+        # The card-shaped windows from group i, the longest first, as (last
+        # group, shape), and whether a group of four before i is part of the
+        # same code (then no window grouped by four counts, unless a card ends
+        # there).
+        if text[groups[i][0]] not in _CARD_FIRST_DIGITS:
+            return [], False
+        ends: list[int] = []
+        total = 0
+        family = ""
+        for j in range(i, count):  # at most 19 digits, one family of separators
+            total += sizes[j]
+            if total > 19:
+                break
+            if j == i + 1:
+                family = _family(keys[i])
+            elif j > i + 1 and _family(keys[j - 1]) != family:
+                break
+            if total >= 13:
+                ends.append(j)
+        shaped = []
+        for j in reversed(ends):
+            shape = _card_shape(sizes, i, j)
+            if shape:
+                shaped.append((j, shape))
+        code_before = (
+            i > 0
+            and sizes[i - 1] == 4
+            and _family(keys[i - 1]) == family
+            and (i == 1 or keys[i - 2] == keys[i - 1])
+        )
+        return shaped, code_before
+
+    candidates: list[tuple[list[tuple[int, int]], bool] | None] = [None] * count
+    card_after: list[int | None] = [None] * (count + 1)  # the best card from i, after a card
+    known = count  # card_after[i] is known from here on
+
+    def after_card(i: int) -> int | None:
+        # Filled from the right, so that best() never waits on itself.
+        nonlocal known
+        while known > i:
+            known -= 1
+            card_after[known] = best(known, True)
+        return card_after[i]
+
+    def best(i: int, after: bool) -> int | None:
+        # The last group of the longest card from group i, if any.
+        at = candidates[i]
+        if at is None:
+            at = candidates[i] = windows(i)
+        shaped, code_before = at
+        for j, shape in shaped:
+            if shape == 2 and code_before and not after:
+                continue
+            if not _is_card(digits[offsets[i] : offsets[j + 1]]):
+                continue
+            if (
+                shape == 2
+                and j + 2 < count
+                and sizes[j + 1] == 4
+                and _family(keys[j]) == _family(keys[i])
+                and keys[j + 1] == keys[j]
+                and (sizes[j + 2] == 4 or j + 3 == count or keys[j + 2] != keys[j])
+                and after_card(j + 1) is None
+            ):
+                continue  # the code goes on in groups of four: not a card
+            return j
+        return None
+
+    found: list[tuple[int, int]] = []
+    i = 0
+    after = False
+    while i < count:
+        j = after_card(i) if after else best(i, False)
+        if j is None:
+            i += 1
+            after = False
+        else:
+            found.append((groups[i][0], groups[j][1]))
+            i = j + 1
+            after = True
+    return found
+
+
 @attrs.frozen
 class CardRecognizer:
-    """Payment card numbers: 13 to 19 digits, written together or in groups
-    separated by single spaces or dashes (the same separator throughout, first
-    group of four digits), with the issuer prefix and length of a known scheme
-    (Visa, Mastercard including the 2-series, American Express, Discover,
-    UnionPay, JCB, Diners Club, Mir, Maestro) and a valid Luhn check digit.
+    """Payment card numbers: 13 to 19 digits with the issuer prefix and length of
+    a known scheme (Visa, Mastercard including the 2-series, American Express,
+    Discover, UnionPay, JCB, Diners Club, Mir, Maestro) and a valid Luhn check
+    digit.
 
-    Within a longer run of digit groups, a card-shaped part is taken only when
-    it is not continued by another four-digit group, so long tracking numbers
-    are left alone.
+    Written together, or in groups of four (the last may be shorter) or 4-6-5
+    (4-6-4): groups separated by one or two spaces, or by a dash, dot, slash or
+    underscore with or without spaces around it (``4111 - 1111 - ...``).
+    Spaces and dashes may be mixed (``4111-1111 1111-1111``); no-break and
+    thin spaces, en dashes, non-breaking hyphens and full-width or other
+    scripts' digits are read as their ASCII forms. Letters may follow
+    (``4111111111111111exp``), not precede.
 
-    >>> text = "card 4111-1111-1111-1111, not 4111 1111 1111 1112"
+    Two cards in a row are both found, and so is a card followed by one more
+    group (an expiry date, ``4111 1111 1111 1111 1226``). Within a longer code
+    grouped by four (a USPS tracking number), no card-shaped part is taken.
+
+    >>> text = "card 4111.1111.1111.1111, not 4111 1111 1111 1112"
     >>> [s.text for s in CardRecognizer().find(text)]
-    ['4111-1111-1111-1111']
+    ['4111.1111.1111.1111']
     """
 
     name: str = "card"
 
     def find(self, text: str) -> Iterator[PersonalDataSpan]:
         """See :meth:`Recognizer.find`."""
-        for run in _DIGIT_RUN.finditer(text):
-            if run.end() - run.start() < 13:
+        return self._search(text, _normalised(text))
+
+    def _search(self, text: str, norm: str) -> Iterator[PersonalDataSpan]:
+        # Searches ``norm``, the normalised ``text``; spans are of ``text``.
+        for run in _DIGIT_RUN.finditer(norm):
+            start, end = run.span()
+            if end - start < 13:
                 continue
-            groups = [(g.start(), g.end()) for g in _GROUP.finditer(text, run.start(), run.end())]
-            yield from self._in_run(text, groups)
-
-    def _in_run(self, text: str, groups: list[tuple[int, int]]) -> Iterator[PersonalDataSpan]:
-        count = len(groups)
-        i = 0
-        while i < count:
-            found = False
-            for j in range(count - 1, i - 1, -1):  # the longest window first
-                start, end = groups[i][0], groups[j][1]
-                window = text[start:end]
-                digits = window.replace(" ", "").replace("-", "")
-                if not 13 <= len(digits) <= 19 or not self._shaped(text, groups, i, j):
-                    continue
-                if _is_card(digits):
-                    yield PersonalDataSpan(self.name, start, end, window)
-                    i = j + 1
-                    found = True
-                    break
-            if not found:
-                i += 1
-
-    @staticmethod
-    def _shaped(text: str, groups: list[tuple[int, int]], i: int, j: int) -> bool:
-        if i == j:
-            return True  # one compact group, delimited on both sides
-        seps = {text[groups[k][1]] for k in range(i, j)}
-        if len(seps) != 1 or groups[i][1] - groups[i][0] not in (4, 6):
-            return False
-        sep = seps.pop()
-        if any(groups[k][1] - groups[k][0] != 4 for k in range(i, j)):
-            return True  # not grouped by four (4-6-5): not part of a longer code
-        # Not continued by a four-digit group with the same separator (which is
-        # not itself the start or end of something written otherwise).
-        last = len(groups) - 1
-        if (
-            i > 0
-            and text[groups[i - 1][1]] == sep
-            and groups[i - 1][1] - groups[i - 1][0] == 4
-            and (i == 1 or text[groups[i - 2][1]] == sep)
-        ):
-            return False
-        return not (
-            j < last
-            and text[groups[j][1]] == sep
-            and groups[j + 1][1] - groups[j + 1][0] == 4
-            and (j + 1 == last or text[groups[j + 1][1]] == sep)
-        )
+            if run.group().isdigit():  # one compact group: the usual case
+                if end - start <= 19 and _is_card(run.group()):
+                    yield PersonalDataSpan(self.name, start, end, text[start:end])
+                continue
+            if sum(map(str.isdigit, run.group())) < 13:
+                continue
+            groups = [(g.start(), g.end()) for g in _GROUP.finditer(norm, start, end)]
+            for a, b in _cards_in_run(norm, groups):
+                yield PersonalDataSpan(self.name, a, b, text[a:b])
 
 
 # -- IBAN --------------------------------------------------------------------------------
 
-# The check digits, after a two-letter country code that starts a word (searching
-# for digits first is faster: text has fewer digits than letters).
-_IBAN_CHECK = re.compile(r"(?=\d\d)(?<=[A-Za-z]{2})(?<![^\W_][A-Za-z]{2})\d\d")
+# The check digits, after a two-letter country code that does not follow a
+# letter (searching for digits first is faster: text has fewer digits than
+# letters).
+_IBAN_CHECK = re.compile(r"(?=\d\d)(?<=[A-Za-z]{2})(?<![^\W\d_][A-Za-z]{2})\d\d")
+
+
+# Between two characters of an IBAN: a dash, dot, slash or underscore (spaces
+# around it allowed), a line break, or up to three spaces.
+_IBAN_SEP = re.compile(r"[ ]?[-./_][ ]?|[ ]*\r?\n[ ]*|[ ]{1,3}")
 
 
 @attrs.frozen
 class IbanRecognizer:
     """IBANs: a country code from :data:`IBAN_LENGTHS`, two check digits and the
-    account part, in upper or lower case, compact or with single spaces (usually
-    every four characters), exactly as long as that country's IBANs, and with
-    correct ISO 13616 mod-97 check digits.
+    account part, exactly as long as that country's IBANs, and with correct
+    ISO 13616 mod-97 check digits.
+
+    In upper or lower case, compact or in groups (usually of four) separated by
+    spaces (one to three, no-break ones too), dashes, dots, slashes or
+    underscores, or split over two lines. A letter or digit right after it
+    rejects the match.
 
     >>> [s.text for s in IbanRecognizer().find("IBAN: de89 3704 0044 0532 0130 00. Thanks")]
     ['de89 3704 0044 0532 0130 00']
+    >>> [s.text for s in IbanRecognizer().find("IBAN GB82-WEST-1234-5698-7654-32")]
+    ['GB82-WEST-1234-5698-7654-32']
     """
 
     name: str = "iban"
 
     def find(self, text: str) -> Iterator[PersonalDataSpan]:
         """See :meth:`Recognizer.find`."""
+        return self._search(text, _normalised(text))
+
+    def _search(self, text: str, norm: str) -> Iterator[PersonalDataSpan]:
+        # Searches ``norm``, the normalised ``text``; spans are of ``text``.
         pos = 0
-        n = len(text)
+        n = len(norm)
         while True:
-            m = _IBAN_CHECK.search(text, pos)
+            m = _IBAN_CHECK.search(norm, pos)
             if m is None:
                 return
             begin = m.start() - 2
             pos = m.end()
-            country = text[begin : m.start()].upper()
+            country = norm[begin : m.start()].upper()
             length = IBAN_LENGTHS.get(country)
             if length is None:
                 continue
@@ -386,16 +597,21 @@ class IbanRecognizer:
             k = m.end()
             chars = [country, m.group()]
             while need and k < n:
-                ch = text[k]
+                ch = norm[k]
                 if ch.isascii() and ch.isalnum():
                     chars.append(ch)
                     need -= 1
                     k += 1
-                elif ch == " " and k + 1 < n and text[k + 1].isascii() and text[k + 1].isalnum():
-                    k += 1
+                    continue
+                sep = _IBAN_SEP.match(norm, k)
+                if sep is None:
+                    break
+                after = sep.end()
+                if after < n and norm[after].isascii() and norm[after].isalnum():
+                    k = after
                 else:
                     break
-            if need or (k < n and (text[k].isalnum() or text[k] == "_")):
+            if need or (k < n and (norm[k].isalnum() or norm[k] == "_")):
                 continue
             if iban_is_valid("".join(chars)):
                 yield PersonalDataSpan(self.name, begin, k, text[begin:k])
@@ -405,11 +621,13 @@ class IbanRecognizer:
 # -- phones ------------------------------------------------------------------------------
 
 _PHONE_GROUP = r"(?:\(\+?\d{1,5}\)|\d+)"
-_PHONE_SEP = r"(?:[-./]|[ ]|(?<=\))|(?=\())"
+_PHONE_SEP = r"(?:[-./]|[ ]{1,2}|(?<=\))|(?=\())"
 _PHONE_GROUP_RE = re.compile(_PHONE_GROUP)
+# Not glued to a word, an address or another number; a "+" may follow a word
+# ("call+44 20 ...").
 _PHONE_CANDIDATE = re.compile(
-    rf"(?=[+(\d])(?<![\w@+])(?<!\d[-./,])(?<![^\W\d_]-)(?:\+[ ]?)?{_PHONE_GROUP}"
-    rf"(?:{_PHONE_SEP}{_PHONE_GROUP})*+(?![\w@])"
+    rf"(?=[+(\d])(?:(?<![\w@+])|(?<=[^\W\d_])(?=\+))(?<!\d[-./,])(?<![^\W\d_]-)"
+    rf"(?:\+[ ]?)?{_PHONE_GROUP}(?:{_PHONE_SEP}{_PHONE_GROUP})*+(?![\w@])"
 )
 _CHUNK = re.compile(r"\S+")
 # A date (05/03/2024, 2024-03-05, 03.05.24) or a decimal (7.693, 49.99) is never
@@ -419,8 +637,9 @@ _NOT_IN_PHONE = re.compile(
     r"|\d{1,4}\.\d{1,3})\)?"
 )
 _TRUNK_ZERO = re.compile(r"\(0\)")
-_WORD = re.compile(r"[^\W\d_]+|\d+|[#.!?;,:\n]")
-_CLAUSE_ENDS = frozenset("!?;,\n")
+# Words, numbers (and text masked before a second search, read as a number)
+# and the punctuation that matters around a number.
+_WORD = re.compile(r"[^\W\d_]+|\d+|\x00+|[#.!?;,:\n]|(?<= )-(?= )")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -437,44 +656,117 @@ _PHONE_WORDS = _words(
     "call calling called phone phoned tel telephone mobile mob cell ring rang text texted "
     "whatsapp sms fax landline reach dial hotline callback"
 )
+# Between a reference word and its number: "order number is", "DHL no.".
+_NUMBER_NOUNS = _words("no nr nbr num number")
+_LEAD_WORDS = _NUMBER_NOUNS | _words("is was")
+# After a number, a clause asking to be called on it: "07911 123456, call me".
+_CALL_LEADS = ("and", "so", "please", "pls", "just")
+_CALL_WORDS = (
+    "call", "ring", "text", "phone", "whatsapp", "sms", "dial", "reach", "tel", "telephone",
+    "mobile", "cell", "landline",
+)  # fmt: skip
+_CALL_TAILS = (
+    "please", "pls", "anytime", "back", "later", "now", "today", "tomorrow", "asap", "thanks",
+    "thx",
+)  # fmt: skip
+_CLAUSE_END = r"(?=[.!?,;\n)]|:\)|-[ ]|(?<=[ ])(?:and|or|but)\b|\Z)"
+_CALL_AFTER = re.compile(  # on lower case; the phone word ends its clause
+    rf"[ ]{{0,3}}(?:[,;:]|[ ]-)?[ ]{{0,3}}(?:(?:{'|'.join(_CALL_LEADS)})[ ]{{1,3}}){{0,2}}"
+    rf"(?:{'|'.join(_CALL_WORDS)})"
+    rf"(?:[ ]{{1,3}}(?:me|us)(?:[ ]{{1,3}}(?:{'|'.join(_CALL_TAILS)}))?[ ]{{0,3}}"
+    rf"(?:{_CLAUSE_END}|(?=:))"  # "call me: ..." but not "mobile: ..."
+    rf"|(?:[ ]{{1,3}}(?:{'|'.join(_CALL_TAILS)}))?[ ]{{0,3}}{_CLAUSE_END})"
+)
+_CALL_STARTS = _CALL_LEADS + _CALL_WORDS
+_CLAUSE_LINKS = _words("and or but")
+_ABBREVIATIONS = _words("no nr nbr num tel ph mob fax ref inv acct ord cust tkt")
+_SENTENCE_END = re.compile(r"[.!?;](?=\s|\Z)|\n")
 _MIN_PHONE_DIGITS = 7
 _MAX_PHONE_DIGITS = 17  # 15 for E.164, plus a written trunk prefix or 00
 
 
-def _reference_before(text: str, start: int) -> bool:
-    """Whether the words just before ``start`` say the number is a reference.
+def _sentence_ends(tokens: list[str], i: int) -> bool:
+    """Whether the full stop ``tokens[i]`` ends a sentence rather than an
+    abbreviation (``no.``, ``tel.``)."""
+    return i == 0 or tokens[i - 1].lower() not in _ABBREVIATIONS
 
-    Up to three words back, stopping at the end of a clause (``,;!?``, a new
-    line, a full stop after a word or a number) or at another number: a
-    reference word (``order``, ``tracking``...) or ``#`` says yes, a phone word
-    (``call``, ``mobile``...) says no.
+
+def _reference_before(text: str, start: int) -> bool:
+    """Whether the words before ``start`` say the number there is a reference.
+
+    A ``#`` right before it does. Otherwise the number must come right after a
+    reference word (``order``, ``tracking``, ``DHL``...), with only ``:``,
+    ``no.``, ``number``, ``is`` and more reference words between (``DHL
+    tracking no.: ``, ``the order number is``); and a phone word (``call``,
+    ``mobile``, ``tel``...) among them, ``on`` right before the number, or a
+    phone word earlier in the same clause (up to a comma, a colon, a spaced
+    dash, ``and``, ``or``, the end of a sentence or another number) says it
+    is not: ``call me about my booking 0412 345 678``.
     """
-    tokens = _WORD.findall(text, max(0, start - 48), start)
-    seen = 0
-    i = len(tokens) - 1
-    while i >= 0 and seen < 3:
+    tokens = _WORD.findall(text, max(0, start - 64), start)
+    last = len(tokens) - 1
+    i = last
+    reference = False
+    while i >= 0:  # the lead: "order no.:", "the DHL number is"
         token = tokens[i]
-        i -= 1
+        low = token.lower()
         if token == "#":
-            return True
-        if token in _CLAUSE_ENDS:
+            return True  # "ticket #...", "#2125550123"
+        if token == ":" or token == ".":
+            if reference or (token == "." and _sentence_ends(tokens, i)):
+                break
+        elif low in _PHONE_WORDS or (low == "on" and i == last):
             return False
-        if token == ":":
-            continue
-        if token.isdigit():
-            return False  # the words before describe that other number
+        elif low in _REFERENCE_WORDS:
+            reference = True
+        elif low not in _LEAD_WORDS:
+            break
+        i -= 1
+    if not reference:
+        return False
+    seen = 0
+    while i >= 0 and seen < 8:  # the rest of the clause
+        token = tokens[i]
+        low = token.lower()
         if token == ".":
-            before = tokens[i] if i >= 0 else ""
-            if before.isdigit() or len(before) >= 4:
-                return False
-            continue
+            if _sentence_ends(tokens, i):
+                return True
+        elif not token[0].isalpha() or low in _CLAUSE_LINKS:
+            return True  # punctuation, or another number: another clause
+        elif low in _PHONE_WORDS:
+            return False
         seen += 1
+        i -= 1
+    return True
+
+
+def _asked_to_call(text: str, end: int) -> bool:
+    """Whether the clause after a number that ends at ``end`` asks to be called on
+    it: a short clause of a phone word (``, call me``, ``- please text me
+    back``; not ``ring me at ...``, ``tel ...``), and no other number
+    introduced as one to call in the rest of the sentence (``, call me, my
+    number is ...``)."""
+    if not text[end : end + 12].lstrip(" ,;:-").lower().startswith(_CALL_STARTS):
+        return False  # the usual case, found faster
+    tail = text[end : end + 80]
+    asked = _CALL_AFTER.match(tail.lower())
+    if asked is None or (asked.end() == len(tail) and end + 80 < len(text)):
+        return False
+    after = end + asked.end()
+    stop = _SENTENCE_END.search(text, after, after + 80)
+    tokens = _WORD.findall(text, after, stop.start() if stop else after + 80)
+    for i, token in enumerate(tokens):
         low = token.lower()
         if low in _PHONE_WORDS:
-            return False
-        if low in _REFERENCE_WORDS:
-            return True
-    return False
+            if any(t[0].isdigit() or t[0] == "\x00" for t in tokens[i + 1 : i + 4]):
+                return False  # another number to call: "call me, mobile: ..."
+        elif (
+            low in _NUMBER_NOUNS
+            and low != "no"
+            and (i == 0 or tokens[i - 1].lower() not in _REFERENCE_WORDS)
+        ):
+            return False  # "call me, my number is ..." (not "my card number")
+    return True
 
 
 def _regions(value: Any) -> tuple[str, ...]:
@@ -554,27 +846,37 @@ def _mark_long_codes(
 class PhoneRecognizer:
     """Telephone numbers, confirmed by ``phonenumbers``.
 
-    A candidate is a run of digit groups separated by single spaces, dashes,
-    dots or slashes, with optional parentheses (``(020)``, ``+44 (0)20``), of 7
-    to 17 digits, not glued to a word, an address or another number (nor
-    after ``ORD-`` and the like). A run may hold
-    more than one number, or a number next to another figure: from its first
-    space-separated chunk on, the longest stretch of chunks that is a phone
-    number is taken, then the search goes on after it. A date (``05/03/2024``,
-    ``2024-03-05``, ``03.05.2024``), a decimal (``7.693``) or a long code grouped
-    by four is never part of a number, nor is a lone digit at either end.
-    A candidate is a phone number when:
+    A candidate is a run of digit groups separated by one or two spaces (no-break
+    and thin ones too), dashes, dots or slashes, with optional parentheses
+    (``(020)``, ``+44 (0)20``), of 7 to 17 digits, not glued to a word, an
+    address or another number (nor after ``ORD-`` and the like); a ``+`` may
+    follow a word (``call+44 20 ...``). Full-width and other scripts' digits
+    are read as ASCII digits. A run may hold more than one number, or a number
+    next to another figure: from its first space-separated chunk on, the
+    longest stretch of chunks that is a phone number is taken, then the search
+    goes on after it. A date (``05/03/2024``, ``2024-03-05``, ``03.05.2024``), a
+    decimal (``7.693``) or a long code grouped by four is never part of a
+    number, nor is a lone digit at either end. A candidate is a phone number
+    when:
 
     * written in international form (``+CC`` or ``00CC``): the country code
       exists and the number has a length that country's numbers can have
       (``phonenumbers.is_possible_number``; the ``+`` is evidence enough, so
-      unassigned and fictional ranges such as ``+44 7700 900123`` count);
+      unassigned and fictional ranges such as ``+44 7700 900123`` count).
+      Groups that follow such a number and are no number of their own belong
+      to it (``+52 1 55 1234 5678``, with the old Mexican mobile prefix), so
+      no part of it is left unmasked;
     * written nationally: it is a valid number of one of ``regions``, and it
       either starts with that region's trunk prefix (``0`` in most of Europe,
       Australia and India, optional ``1`` in North America) or has exactly
-      ten digits (North American numbers, Indian mobiles); and the words
-      just before it do not call it a reference
-      (``order``, ``tracking``, ``invoice``, ``ref``, ``#``, courier names...).
+      ten digits (North American numbers, Indian mobiles); and it does not
+      come right after a reference word (``order``, ``tracking``,
+      ``invoice``, ``ref``, courier names...) or ``#``, with at most ``:``,
+      ``no.``, ``number`` or ``is`` between (``DHL tracking no.: ...``),
+      unless a phone word says otherwise: ``on`` right before the number, a
+      phone word (``call``, ``text``, ``mobile``...) earlier in the clause
+      (``call me about my booking 0412 345 678``), or a short clause after it
+      (``My account is 07911 123456, call me``).
 
     >>> finder = PhoneRecognizer(regions=("GB", "US"))
     >>> [s.text for s in finder.find("Call (212) 555-0123 or +33 6 12 34 56 78, order 2125550199")]
@@ -590,13 +892,18 @@ class PhoneRecognizer:
 
     def find(self, text: str) -> Iterator[PersonalDataSpan]:
         """See :meth:`Recognizer.find`."""
-        for m in _PHONE_CANDIDATE.finditer(text):
+        return self._search(text, _normalised(text))
+
+    def _search(self, text: str, norm: str) -> Iterator[PersonalDataSpan]:
+        # Searches ``norm``, the normalised ``text``; spans are of ``text``.
+        for m in _PHONE_CANDIDATE.finditer(norm):
             run = m.group()
             if len(run) < _MIN_PHONE_DIGITS or sum(map(str.isdigit, run)) < _MIN_PHONE_DIGITS:
                 continue
-            yield from self._in_run(text, m.start(), run)
+            for a, b in self._in_run(norm, m.start(), run):
+                yield PersonalDataSpan(self.name, a, b, text[a:b])
 
-    def _in_run(self, text: str, start: int, run: str) -> Iterator[PersonalDataSpan]:
+    def _in_run(self, text: str, start: int, run: str) -> Iterator[tuple[int, int]]:
         if " " not in run:  # one chunk: the usual case
             if _NOT_IN_PHONE.fullmatch(run):
                 return
@@ -612,28 +919,76 @@ class PhoneRecognizer:
         count = len(chunks)
         first = 0
         while first < count:
-            found = None
-            # From this chunk, the longest stretch of chunks that is a number.
-            j, digits = first, 0
-            while j < count and not bad[j] and digits + sizes[j] <= _MAX_PHONE_DIGITS:
-                digits += sizes[j]
-                j += 1
-            while j > first and digits >= _MIN_PHONE_DIGITS:
-                if self._window_is_phone(text, start, run, chunks, sizes, first, j, reference):
-                    found = j
-                    break
-                j -= 1
-                digits -= sizes[j]
+            found, stretch = self._number_at(
+                text, start, run, chunks, sizes, bad, first, reference
+            )
             if found is None:
                 first += 1
                 continue
-            yield PersonalDataSpan(
-                self.name,
-                start + chunks[first][0],
-                start + chunks[found - 1][1],
-                run[chunks[first][0] : chunks[found - 1][1]],
-            )
+            if (
+                found < count
+                and not bad[found]
+                and self._number_at(text, start, run, chunks, sizes, bad, found, reference)[0]
+                is None
+            ):
+                # Not ending inside the next number: when what follows is no
+                # number of its own, a shorter stretch is a number too and the
+                # next number then starts inside this one and goes on past it
+                # ("+49 40 55678052 0033 4 35 52 47 41"), the shorter one is
+                # taken, and the next number is masked whole.
+                for k in range(found - 1, first, -1):
+                    after = self._number_at(text, start, run, chunks, sizes, bad, k, reference)[0]
+                    if (
+                        after is not None
+                        and after > found
+                        and self._window_is_phone(
+                            text, start, run, chunks, sizes, first, k, reference
+                        )
+                    ):
+                        found = stretch = k
+                        break
+            if found < stretch and run[chunks[first][0] :].lstrip("(").startswith(("+", "00")):
+                # A number in international form followed by more groups that
+                # are no number of their own ("+52 1 55 1234 5678", with an old
+                # mobile prefix phonenumbers no longer reads): they are part of
+                # it, and a mask that left them would show part of it.
+                more = found
+                while more < stretch and sizes[more] >= 2:
+                    more += 1
+                if (
+                    more > found
+                    and self._number_at(text, start, run, chunks, sizes, bad, found, reference)[0]
+                    is None
+                ):
+                    found = more
+            yield start + chunks[first][0], start + chunks[found - 1][1]
             first = found
+
+    def _number_at(
+        self,
+        text: str,
+        start: int,
+        run: str,
+        chunks: list[tuple[int, int]],
+        sizes: list[int],
+        bad: list[bool],
+        first: int,
+        reference: dict[int, bool],
+    ) -> tuple[int | None, int]:
+        """From chunk ``first``, the end of the longest stretch of chunks that is a
+        number (or None), and the end of the longest stretch tried."""
+        count = len(chunks)
+        j, digits = first, 0
+        while j < count and not bad[j] and digits + sizes[j] <= _MAX_PHONE_DIGITS:
+            digits += sizes[j]
+            j += 1
+        stretch = j
+        while j > first and digits >= _MIN_PHONE_DIGITS:
+            if self._window_is_phone(text, start, run, chunks, sizes, first, j, reference):
+                return j, stretch
+            j -= 1
+            digits -= sizes[j]
+        return None, stretch
 
     def _window_is_phone(
         self,
@@ -656,7 +1011,9 @@ class PhoneRecognizer:
         at = start + chunks[i][0]
         if at not in reference:
             reference[at] = _reference_before(text, at)
-        return not reference[at] and self._national(part)
+        if reference[at] and not _asked_to_call(text, start + chunks[j - 1][1]):
+            return False
+        return self._national(part)
 
     def _national(self, candidate: str) -> bool:
         digits = "".join(ch for ch in candidate if ch.isdigit())
@@ -757,6 +1114,90 @@ class PatternRecognizer:
 # -- the redactor ------------------------------------------------------------------------
 
 _FIELDS = frozenset({"kind", "last4"})
+_Builtin = EmailRecognizer | IbanRecognizer | CardRecognizer | PhoneRecognizer
+_BUILTIN = frozenset({EmailRecognizer, IbanRecognizer, CardRecognizer, PhoneRecognizer})
+_Search = Callable[[str, str], Iterable[PersonalDataSpan]]
+
+
+def _plain_search(recognizer: Recognizer) -> _Search:
+    find = recognizer.find
+    return lambda text, _norm: find(text)
+
+
+_RESEARCH_MIN_BUDGET = 4096
+_BLANK = "\x00"
+
+
+def _keep(
+    found: list[tuple[int, int, int, PersonalDataSpan]], kept: list[PersonalDataSpan]
+) -> tuple[list[PersonalDataSpan], list[PersonalDataSpan]]:
+    """Add to ``kept`` (sorted, never overlapping) the ``found`` spans that fit,
+    the longest first, then by priority, then the leftmost. Return those added,
+    and those that did not fit and reach outside the kept spans they overlap."""
+    found.sort(key=lambda item: item[:3])
+    starts = [span.start for span in kept]
+    added: list[PersonalDataSpan] = []
+    lost: list[PersonalDataSpan] = []
+    for *_, span in found:
+        i = bisect.bisect_right(starts, span.start)
+        before = i > 0 and kept[i - 1].end > span.start
+        after = i < len(kept) and kept[i].start < span.end
+        if before or after:
+            if not (
+                (before and kept[i - 1].end >= span.end)
+                or (after and kept[i].start <= span.start and kept[i].end >= span.end)
+            ):
+                lost.append(span)
+            continue
+        starts.insert(i, span.start)
+        kept.insert(i, span)
+        added.append(span)
+    return added, lost
+
+
+# A letter or digit right after a span, or digits (or a "+" or "(" starting a
+# number) past a few separators; the same before it.
+_DIGITS_AFTER = re.compile(r"\w|[\s\-./_:,]{0,3}(?:\d|\+\d|\(\+?\d)")
+_DIGITS_BEFORE = re.compile(r"(?:\w|\d[\s\-./_:,)]{0,3})\Z")
+
+
+def _lines_to_search(
+    text: str, added: list[PersonalDataSpan], lost: list[PersonalDataSpan]
+) -> list[tuple[int, int]]:
+    """The stretches of whole lines to search again, merged and in order: around
+    the ``lost`` spans, and around the ``added`` spans with digits right next to
+    them."""
+    around = [
+        span
+        for span in added
+        if _DIGITS_AFTER.match(text, span.end)
+        or _DIGITS_BEFORE.search(text, max(0, span.start - 4), span.start)
+    ]
+    around = sorted(around + lost, key=lambda span: span.start)
+    lines: list[tuple[int, int]] = []
+    for span in around:
+        start = text.rfind("\n", 0, span.start) + 1
+        end = text.find("\n", span.end)
+        end = len(text) if end == -1 else end
+        if lines and start <= lines[-1][1]:
+            lines[-1] = (lines[-1][0], max(end, lines[-1][1]))
+        else:
+            lines.append((start, end))
+    return lines
+
+
+def _blanked(text: str, start: int, end: int, spans: list[PersonalDataSpan]) -> str:
+    """``text[start:end]`` with the ``spans`` in it blanked out."""
+    parts: list[str] = []
+    pos = start
+    for span in spans:
+        if span.end <= pos or span.start >= end:
+            continue
+        parts.append(text[pos : span.start])
+        parts.append(_BLANK * (min(end, span.end) - max(pos, span.start)))
+        pos = min(end, span.end)
+    parts.append(text[pos:end])
+    return "".join(parts)
 
 
 def _check_mask(field: str, mask: Any, *, need_kind: bool) -> str:
@@ -862,7 +1303,13 @@ class Redactor:
     kind, for instance ``{"card": "[card ending {last4}]"}``.
 
     When spans found by different recognisers overlap, the longest wins; on
-    equal length, the recogniser listed first; then the leftmost.
+    equal length, the recogniser listed first; then the leftmost. Text may read
+    otherwise once those spans are masked (a card written right after an
+    IBAN's digits looks like part of one long code; a span that lost may have
+    taken the start of another number): the lines around spans that lost and
+    around spans with letters or digits right next to them are searched again
+    with the kept spans blanked out, until nothing new is found, so that a
+    second redaction of the result finds nothing more.
 
     >>> r = Redactor(
     ...     (CardRecognizer(), EmailRecognizer()), masks={"card": "[card ending {last4}]"}
@@ -880,6 +1327,18 @@ class Redactor:
         default="[{kind}]", validator=lambda _i, _a, v: _check_mask("mask", v, need_kind=True)
     )
     masks: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze_masks, hash=False)
+    _searches: tuple[_Search, ...] = attrs.field(
+        init=False, repr=False, eq=False, hash=False, alias="_searches"
+    )
+
+    def __attrs_post_init__(self) -> None:
+        # How to search with each recogniser: the built-in ones search the text
+        # normalised once for all of them.
+        searches = tuple(
+            cast(_Builtin, r)._search if type(r) in _BUILTIN else _plain_search(r)
+            for r in self.recognizers
+        )
+        object.__setattr__(self, "_searches", searches)
 
     @classmethod
     def builtin(
@@ -914,9 +1373,48 @@ class Redactor:
         """
         if not isinstance(text, str):
             raise InvalidInput("redaction", [FieldError("text", text, "must be a string")])
+        found = self._collect(text)
+        if not found:
+            return ()
+        kept: list[PersonalDataSpan] = []
+        added, lost = _keep(found, kept)
+        budget = 2 * len(text) + _RESEARCH_MIN_BUDGET  # characters searched again, at most
+        while True:
+            # What a recogniser saw may read otherwise once the kept spans are
+            # masked: a span that lost to a longer one may have taken the
+            # start of another piece of data, and a card after an IBAN's
+            # digits looks like part of one long code. The lines around such
+            # spans are searched again with the kept spans blanked out, as a
+            # second redaction would.
+            lines = _lines_to_search(text, added, lost)
+            budget -= sum(end - start for start, end in lines)
+            if not lines or budget < 0:
+                break
+            more: list[tuple[int, int, int, PersonalDataSpan]] = []
+            ends = [span.end for span in kept]
+            for start, end in lines:
+                # The kept spans in these lines, blanked out.
+                first = bisect.bisect_right(ends, start)
+                inside = []
+                for span in itertools.islice(kept, first, None):
+                    if span.start >= end:
+                        break
+                    inside.append(span)
+                part = _blanked(text, start, end, inside)
+                for size, priority, at, span in self._collect(part):
+                    moved = PersonalDataSpan(span.kind, start + at, start + span.end, span.text)
+                    if not any(o.start < moved.end and moved.start < o.end for o in inside):
+                        more.append((size, priority, moved.start, moved))
+            added, lost = _keep(more, kept)
+            if not added:
+                break
+        return tuple(kept)
+
+    def _collect(self, text: str) -> list[tuple[int, int, int, PersonalDataSpan]]:
         found: list[tuple[int, int, int, PersonalDataSpan]] = []
-        for priority, recognizer in enumerate(self.recognizers):
-            for span in recognizer.find(text):
+        norm = _normalised(text)  # once for the built-in recognisers
+        for priority, search in enumerate(self._searches):
+            for span in search(text, norm):
                 if (
                     not isinstance(span, PersonalDataSpan)
                     or text[span.start : span.end] != span.text
@@ -932,22 +1430,7 @@ class Redactor:
                         ],
                     )
                 found.append((span.start - span.end, priority, span.start, span))
-        if not found:
-            return ()
-        if len(found) == 1:
-            return (found[0][3],)
-        found.sort(key=lambda item: item[:3])
-        starts: list[int] = []
-        kept: list[PersonalDataSpan] = []
-        for *_, span in found:
-            i = bisect.bisect_right(starts, span.start)
-            if i and kept[i - 1].end > span.start:
-                continue
-            if i < len(kept) and kept[i].start < span.end:
-                continue
-            starts.insert(i, span.start)
-            kept.insert(i, span)
-        return tuple(kept)
+        return found
 
     def redact(self, text: str) -> Redaction:
         """``text`` with every span :meth:`find` returns replaced by its mask.
