@@ -206,9 +206,18 @@ def test_emails(address: str) -> None:
     assert redact(f"mail {address}, thanks") == "mail [email], thanks"
 
 
+def test_quoted_local_parts_side_by_side() -> None:
+    text = 'ann@example.org"emma silva"@example.in, x"y"@example.com'
+    assert texts(EmailRecognizer(), text) == [
+        "ann@example.org",
+        '"emma silva"@example.in',
+        '"y"@example.com',
+    ]
+    assert_stable(text)
+
+
 def test_guard_quoted_text_is_no_address() -> None:
-    assert texts(EmailRecognizer(), 'he said "hi" @example.com and x"y"@example.com') == []
-    assert texts(EmailRecognizer(), 'write to "" @ x') == []
+    assert texts(EmailRecognizer(), 'he said "hi" @example.com, "" @ x, ""@example.com') == []
 
 
 # -- 5. reference words and phone words ----------------------------------------------------

@@ -261,10 +261,7 @@ def _local_start(text: str, at: int) -> int | None:
         quoted = _QUOTED_LOCAL.search(text, max(0, at - _LOCAL_MAX), at)
         if quoted is None or not quoted.group().strip('" '):
             return None
-        start = quoted.start()
-        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
-            return None
-        return start
+        return quoted.start()
     local = _LOCAL_TAIL.search(text, max(0, at - _LOCAL_MAX), at)
     if local is None:
         return None
