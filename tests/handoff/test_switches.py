@@ -56,11 +56,12 @@ def test_card_journey_switches_and_their_reasons() -> None:
     assert "ho-1" in public.evidence
     assert private.reason is SwitchReason.ESCALATION  # "specialist" in the handoff reason
     assert private.handoff_id == "ho-2"
-    # No handoff record for the call: the customer asked for a call in chat, and
-    # the case is urgent, but the rule that fires first is the agent's offer
-    # or the customer's own move; here the customer called.
+    # No handoff record for the call and no agent offering one: the customer
+    # asked for a call in chat and then called, so it is their own move.
     assert chat.initiated_by == "customer"
     assert chat.reason in (SwitchReason.ESCALATION, SwitchReason.CONVENIENCE)
+    assert chat.reason is SwitchReason.CONVENIENCE
+    assert chat.evidence == "the customer opened phone themselves (call-1)"
     assert chat.gap == timedelta(minutes=20)
     assert all(s.kind == "case" and s.case_id == journey.CASE_ID for s in found)
 

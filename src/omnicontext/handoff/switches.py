@@ -61,7 +61,6 @@ from omnicontext.handoff.sensitivity import (
 )
 from omnicontext.handoff.timeline import Timeline, is_customer_facing
 from omnicontext.model import (
-    BUILTIN_CHANNELS,
     Call,
     Case,
     ChannelRegistry,
@@ -538,8 +537,6 @@ def detect_switches(
     """
     rules = rules if rules is not None else SwitchRules()
     registry = channels if channels is not None else current_channels()
-    if registry is None:  # pragma: no cover - current_channels always answers
-        registry = BUILTIN_CHANNELS
     timeline = Timeline.of(interactions)
     by_case: dict[str, list[Interaction]] = {}
     for item in timeline:
