@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Self
 
 import pytest
@@ -43,6 +43,7 @@ from omnicontext.storage import (
     SuggestionRepository,
 )
 from omnicontext.storage._common import (
+    check_chunk_size,
     check_customer_ref,
     check_ids,
     check_limit,
@@ -224,6 +225,15 @@ class ForwardingOutbox:
 
     def for_customer(self, customer_id: str) -> list[OutboxEntry]:
         return self.inner.for_customer(customer_id)
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[OutboxEntry]]:
+        return self.inner.scan(start, end, chunk_size=chunk_size)
 
     def count(self, status: OutboxStatus | str | None = None) -> int:
         return self.inner.count(status)
@@ -682,6 +692,130 @@ class OutboxAddForgivesAnotherMessage(ForwardingStore):
     outbox_type = _ForgivingOutbox
 
 
+class _SentHidingOutbox(ForwardingOutbox):
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[OutboxEntry]]:
+        # The slip: a scan written for the worker, which has no use for sent entries.
+        for chunk in self.inner.scan(start, end, chunk_size=chunk_size):
+            unsent = [e for e in chunk if e.status is not OutboxStatus.SENT]
+            if unsent:
+                yield unsent
+
+
+class OutboxScanSkipsSent(ForwardingStore):
+    """Leaves delivered entries out of the outbox scan."""
+
+    outbox_type = _SentHidingOutbox
+
+
+def _rechunked(
+    outbox: Outbox,
+    start: datetime | None,
+    end: datetime | None,
+    chunk_size: int,
+    key: Callable[[OutboxEntry], tuple[int, str] | str],
+) -> Iterator[Sequence[OutboxEntry]]:
+    """The right entries in the right chunk sizes, sorted on ``key``."""
+    check_chunk_size(chunk_size)
+    everything = sorted(
+        (e for c in outbox.scan(start, end, chunk_size=10_000) for e in c), key=key
+    )
+    for i in range(0, len(everything), chunk_size):
+        yield everything[i : i + chunk_size]
+
+
+class _KeyOrderOutbox(ForwardingOutbox):
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[OutboxEntry]]:
+        # The slip: the table's primary key order, as a plain SELECT would give.
+        return _rechunked(self.inner, start, end, chunk_size, lambda e: e.key)
+
+
+class OutboxScanOrdersByKey(ForwardingStore):
+    """Streams the entries of the range by idempotency key, not by creation."""
+
+    outbox_type = _KeyOrderOutbox
+
+
+class _DueOrderOutbox(ForwardingOutbox):
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[OutboxEntry]]:
+        # The slip: reusing the due() index, ordered by not_before.
+        return _rechunked(self.inner, start, end, chunk_size, due_key)
+
+
+class OutboxScanOrdersByDueTime(ForwardingStore):
+    """Streams the entries of the range by when they fall due, not by creation."""
+
+    outbox_type = _DueOrderOutbox
+
+
+class _FirstStateOutbox(ForwardingOutbox):
+    def __init__(self, inner: Outbox) -> None:
+        super().__init__(inner)
+        self.first: dict[str, OutboxEntry] = {}
+
+    def add(self, entry: OutboxEntry) -> bool:
+        added = self.inner.add(entry)
+        if added:
+            self.first[entry.key] = self.inner.get(entry.key)
+        return added
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[OutboxEntry]]:
+        # The slip: an append-only export that never sees later saves.
+        for chunk in self.inner.scan(start, end, chunk_size=chunk_size):
+            yield [self.first.get(e.key, e) for e in chunk]
+
+
+class OutboxScanShowsTheFirstState(ForwardingStore):
+    """Streams each entry as it was enqueued, not as it was last saved."""
+
+    outbox_type = _FirstStateOutbox
+
+
+class _NaiveGuessingOutbox(ForwardingOutbox):
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[OutboxEntry]]:
+        # The slip: a naive bound is taken to be UTC instead of being refused.
+        start, end = (
+            b.replace(tzinfo=UTC) if b is not None and b.tzinfo is None else b
+            for b in (start, end)
+        )
+        return self.inner.scan(start, end, chunk_size=chunk_size)
+
+
+class OutboxScanGuessesNaiveBounds(ForwardingStore):
+    """Reads a naive scan bound as UTC."""
+
+    outbox_type = _NaiveGuessingOutbox
+
+
 class ErasureLeavesOutboxEntries(ForwardingStore):
     """Erases the customer but puts their outbox entries (addresses, text) back."""
 
@@ -867,6 +1001,33 @@ BROKEN: list[tuple[type[ForwardingStore], type[BaseException], list[str]]] = [
         AssertionError,
         ["test_erasure_removes_outbox_entries_and_keeps_access_records"],
     ),
+    (
+        OutboxScanSkipsSent,
+        AssertionError,
+        [
+            "test_outbox_scan_streams_every_status_by_creation_then_key_in_chunks",
+            "test_outbox_scan_follows_erasure_and_rolled_back_transactions",
+        ],
+    ),
+    (
+        OutboxScanOrdersByKey,
+        AssertionError,
+        [
+            "test_outbox_scan_streams_every_status_by_creation_then_key_in_chunks",
+            "test_outbox_scan_follows_erasure_and_rolled_back_transactions",
+        ],
+    ),
+    (
+        OutboxScanOrdersByDueTime,
+        AssertionError,
+        ["test_outbox_scan_streams_every_status_by_creation_then_key_in_chunks"],
+    ),
+    (
+        OutboxScanShowsTheFirstState,
+        AssertionError,
+        ["test_outbox_scan_streams_every_status_by_creation_then_key_in_chunks"],
+    ),
+    (OutboxScanGuessesNaiveBounds, AssertionError, ["test_outbox_scan_rejects_bad_arguments"]),
     (
         ErasureTakesAccessRecords,
         AssertionError,

@@ -63,8 +63,9 @@ from omnicontext.storage.protocols import AppendResult, ErasureReport, Page
 __all__ = ["MemoryStore"]
 
 _Key = tuple[int, str]
-_D = TypeVar("_D", MergeRecord, MergeSuggestion, OutboxEntry)
+_D = TypeVar("_D", MergeRecord, MergeSuggestion)
 _R = TypeVar("_R", Interaction, AccessRecord)
+_T = TypeVar("_T", Interaction, AccessRecord, OutboxEntry)
 
 
 class _SortedKeys:
@@ -123,13 +124,14 @@ def _page(
 def _scan_keys(
     store: MemoryStore,
     keys: _SortedKeys,
-    records: dict[str, tuple[_Key, _R, str]],
+    fetch: Callable[[str], _T],
     lo: int | None,
     hi: int | None,
     chunk_size: int,
-) -> Iterator[Sequence[_R]]:
+) -> Iterator[Sequence[_T]]:
     """Records with ``lo <= time key < hi`` in key order, ``chunk_size`` at a
-    time; the store's lock is held for one chunk, never between chunks."""
+    time, each read with ``fetch(id)``; the store's lock is held for one
+    chunk, never between chunks."""
     after: _Key | None = None
     while True:
         with store._lock:
@@ -144,7 +146,7 @@ def _scan_keys(
             chosen = ordered[begin : begin + chunk_size]
             if hi is not None:
                 chosen = [k for k in chosen if k[0] < hi]
-            chunk = [records[k[1]][1] for k in chosen]
+            chunk = [fetch(k[1]) for k in chosen]
         if not chunk:
             return
         yield chunk
@@ -330,7 +332,8 @@ class _Interactions:
     def _scan(
         self, lo: int | None, hi: int | None, chunk_size: int
     ) -> Iterator[Sequence[Interaction]]:
-        return _scan_keys(self._s, self._s._all, self._s._interactions, lo, hi, chunk_size)
+        records = self._s._interactions
+        return _scan_keys(self._s, self._s._all, lambda i: records[i][1], lo, hi, chunk_size)
 
     def count(self) -> int:
         with self._s._lock:
@@ -520,7 +523,10 @@ class _AccessLog:
     def _scan(
         self, lo: int | None, hi: int | None, chunk_size: int
     ) -> Iterator[Sequence[AccessRecord]]:
-        return _scan_keys(self._s, self._s._access_all, self._s._access, lo, hi, chunk_size)
+        records = self._s._access
+        return _scan_keys(
+            self._s, self._s._access_all, lambda i: records[i][1], lo, hi, chunk_size
+        )
 
     def count(self) -> int:
         with self._s._lock:
@@ -542,7 +548,7 @@ class _Outbox:
                 if changed:
                     raise message_conflict(new.key, changed, on_add=True)
                 return False
-            self._s._put_doc(self._s._outbox, new.key, new.model_copy(update={"version": 1}))
+            self._s._put_entry(new.key, new.model_copy(update={"version": 1}))
             return True
 
     def get(self, key: str) -> OutboxEntry:
@@ -566,7 +572,7 @@ class _Outbox:
             if changed:
                 raise message_conflict(given.key, changed, on_add=False)
             new = given.model_copy(update={"version": given.version + 1})
-            self._s._put_doc(self._s._outbox, new.key, new)
+            self._s._put_entry(new.key, new)
             return new
 
     def due(self, now: datetime, *, limit: int = 100) -> list[OutboxEntry]:
@@ -583,6 +589,23 @@ class _Outbox:
             self._s._check_open()
             found = [e for e in self._s._outbox.values() if e.customer_id == customer_id]
         return sorted(found, key=lambda e: (time_key(e.created_at), e.key))
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[OutboxEntry]]:
+        lo, hi = check_range(start, end)
+        check_chunk_size(chunk_size)
+        return self._scan(lo, hi, chunk_size)
+
+    def _scan(
+        self, lo: int | None, hi: int | None, chunk_size: int
+    ) -> Iterator[Sequence[OutboxEntry]]:
+        entries = self._s._outbox
+        return _scan_keys(self._s, self._s._outbox_order, entries.__getitem__, lo, hi, chunk_size)
 
     def count(self, status: OutboxStatus | str | None = None) -> int:
         wanted = None if status is None else check_outbox_status(status)
@@ -615,6 +638,7 @@ class MemoryStore:
         self._access_by_viewer: dict[str, _SortedKeys] = {}
         self._access_all = _SortedKeys()
         self._outbox: dict[str, OutboxEntry] = {}
+        self._outbox_order = _SortedKeys()  # (created_at time key, key) of every entry
         self._undo: list[Callable[[], None]] | None = None
         self._depth = 0
         self._customers_repo = _Customers(self)
@@ -760,7 +784,7 @@ class MemoryStore:
             if e.customer_id == customer_id or (e.case_id is not None and e.case_id in case_ids)
         ]
         for key in notices:
-            self._drop_doc(self._outbox, key)
+            self._put_entry(key, None)
         for case_id in case_ids:
             self._drop_case(case_id)
         identities = 0
@@ -789,6 +813,7 @@ class MemoryStore:
             self._suggestions.clear()
             self._access.clear()
             self._outbox.clear()
+            self._outbox_order = _SortedKeys()
 
     def __enter__(self) -> Self:
         return self
@@ -864,6 +889,24 @@ class MemoryStore:
             table.pop(doc_id, None)
         else:
             table[doc_id] = doc
+
+    def _put_entry(self, key: str, entry: OutboxEntry | None) -> None:
+        """Store ``entry`` under ``key`` (``None``: remove it), undoably."""
+        old = self._outbox.get(key)
+        self._set_entry(key, entry)
+        self._remember(lambda: self._set_entry(key, old))
+
+    def _set_entry(self, key: str, entry: OutboxEntry | None) -> None:
+        old = self._outbox.pop(key, None)
+        old_key = None if old is None else (time_key(old.created_at), key)
+        new_key = None if entry is None else (time_key(entry.created_at), key)
+        if old_key != new_key:  # a save keeps created_at, so usually nothing moves
+            if old_key is not None:
+                self._outbox_order.remove(old_key)
+            if new_key is not None:
+                self._outbox_order.add(new_key)
+        if entry is not None:
+            self._outbox[key] = entry
 
     def _put_interaction(self, item: Interaction, text: str) -> None:
         key = (time_key(item.occurred_at), item.id)

@@ -28,6 +28,7 @@ The contract, checked for every adapter by :mod:`omnicontext.testing`:
   the content is identical and a ``ConflictError`` when it differs;
 * an outbox entry's message never changes once stored; adding it again under
   its key is a no-op, a different message under that key a ``ConflictError``;
+  an outbox scan streams entries of any status by creation time, in chunks;
 * writes inside ``with store.transaction():`` land together or not at all.
 """
 
@@ -410,6 +411,24 @@ class Outbox(Protocol):
 
     def for_customer(self, customer_id: str) -> list[OutboxEntry]:
         """The customer's entries, any status, by ``created_at`` then key."""
+        ...
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[OutboxEntry]]:
+        """Entries with ``start <= created_at < end`` (instants, whatever the
+        UTC offset), by ``created_at`` then key, in chunks of at most
+        ``chunk_size``; memory stays bounded by one chunk. Any status; each
+        entry appears once, in its latest saved state.
+
+        As for :meth:`InteractionLog.scan`, a naive bound, an ``end`` before
+        ``start`` or a ``chunk_size`` outside 1..10,000 raises
+        :class:`~omnicontext.errors.InvalidInput` naming it.
+        """
         ...
 
     def count(self, status: OutboxStatus | str | None = None) -> int:

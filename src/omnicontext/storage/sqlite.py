@@ -165,6 +165,10 @@ _MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             WHERE customer_id IS NOT NULL""",
         "CREATE INDEX ix_outbox_case ON outbox (case_id) WHERE case_id IS NOT NULL",
     ),
+    (
+        # 4: the outbox scanned by creation time (risk reports read every entry).
+        "CREATE INDEX ix_outbox_created ON outbox (created_ts, key)",
+    ),
 )
 
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
@@ -777,6 +781,45 @@ class _Outbox:
             (customer_id,),
         )
         return [_entry(r[0]) for r in rows]
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[OutboxEntry]]:
+        lo, hi = check_range(start, end)
+        check_chunk_size(chunk_size)
+        return self._scan(lo, hi, chunk_size)
+
+    def _scan(
+        self, lo: int | None, hi: int | None, chunk_size: int
+    ) -> Iterator[Sequence[OutboxEntry]]:
+        """One query per chunk on ``ix_outbox_created``, resumed after the last
+        ``(created_ts, key)`` returned (keyset pagination, never OFFSET)."""
+        after: tuple[int, str] | None = None
+        while True:
+            sql = "SELECT created_ts, key, doc FROM outbox WHERE 1"
+            params: list[Any] = []
+            if after is not None:
+                sql += " AND (created_ts, key) > (?, ?)"
+                params += [after[0], after[1]]
+            elif lo is not None:
+                sql += " AND created_ts >= ?"
+                params.append(lo)
+            if hi is not None:
+                sql += " AND created_ts < ?"
+                params.append(hi)
+            sql += " ORDER BY created_ts, key LIMIT ?"
+            params.append(chunk_size)
+            rows = self._s._all(sql, params)
+            if not rows:
+                return
+            yield [_entry(r[2]) for r in rows]
+            if len(rows) < chunk_size:
+                return
+            after = (rows[-1][0], rows[-1][1])
 
     def count(self, status: OutboxStatus | str | None = None) -> int:
         if status is None:

@@ -1363,6 +1363,121 @@ class StoreContract:
             self.store.outbox.count("maybe")
         assert caught[0].field == "status"
 
+    def _outbox_history(self) -> list[str]:
+        """Entries of every status, saved up to twice, created out of key order
+        (in several UTC offsets); returns their keys in scan order."""
+        tokyo = timezone(timedelta(hours=9))
+        new_york = timezone(timedelta(hours=-5))
+        created = {
+            "a-late": f.minutes(9),
+            "b-sent": f.minutes(1).astimezone(tokyo),
+            "c-first": f.minutes(-3).astimezone(new_york),
+            "d-failed": f.minutes(4),
+            "e-claimed": f.minutes(1),  # ties with b-sent: the key breaks it
+            "f-waiting": f.minutes(2),
+            "g-retried": f.minutes(7).astimezone(tokyo),
+        }
+        # Held back past the others: the scan goes by creation, not by due time.
+        not_before = {"c-first": f.minutes(30), "f-waiting": f.minutes(3)}
+        for key, at in created.items():
+            self.store.outbox.add(_entry(key, at=at, not_before=not_before.get(key)))
+        self.store.outbox.save(_sent(self.store.outbox.get("b-sent"), f.minutes(3)))
+        failed = self.store.outbox.get("d-failed")
+        self.store.outbox.save(failed.model_copy(update={"status": OutboxStatus.FAILED}))
+        self.store.outbox.save(_claimed(self.store.outbox.get("e-claimed"), "w1", f.minutes(9)))
+        retried = self.store.outbox.save(
+            _claimed(self.store.outbox.get("g-retried"), "w1", f.minutes(9))
+        )
+        self.store.outbox.save(_sent(retried, f.minutes(10)))  # version 3
+        return ["c-first", "b-sent", "e-claimed", "f-waiting", "d-failed", "g-retried", "a-late"]
+
+    def test_outbox_scan_streams_every_status_by_creation_then_key_in_chunks(self) -> None:
+        order = self._outbox_history()
+        chunks = list(self.store.outbox.scan(chunk_size=2))
+        scanned = [e for chunk in chunks for e in chunk]
+        assert _keys(scanned) == order
+        assert [len(c) for c in chunks] == [2, 2, 2, 1]
+        assert {e.status for e in scanned} == set(OutboxStatus)
+        # Each entry once, in its latest saved state.
+        for entry in scanned:
+            assert entry == self.store.outbox.get(entry.key), entry.key
+        versions = {e.key: e.version for e in scanned}
+        assert (versions["g-retried"], versions["b-sent"], versions["a-late"]) == (3, 2, 1)
+        assert scanned[-2].status is OutboxStatus.SENT
+        assert scanned[-2].sent_at == f.minutes(10)
+        assert _keys(e for c in self.store.outbox.scan(chunk_size=7) for e in c) == order
+        assert [len(c) for c in self.store.outbox.scan(chunk_size=7)] == [7]
+        assert [len(c) for c in self.store.outbox.scan(chunk_size=10_000)] == [7]
+
+    def test_outbox_scan_is_lazy_and_ends_cleanly(self) -> None:
+        assert list(self.store.outbox.scan()) == []
+        for i in range(6):
+            self.store.outbox.add(_entry(f"k{i}", at=f.minutes(i)))
+        stream = self.store.outbox.scan(chunk_size=3)
+        first = next(iter(stream))
+        assert _keys(first) == ["k0", "k1", "k2"]
+        assert [_keys(c) for c in stream] == [["k3", "k4", "k5"]]
+
+    def test_outbox_scan_takes_a_half_open_range_of_instants(self) -> None:
+        for i in range(20):
+            self.store.outbox.add(_entry(f"k{i:02d}", at=f.minutes(i // 2)))
+        # Created before the range, due inside it: the bounds are on created_at.
+        self.store.outbox.add(_entry("early", at=f.minutes(-1), not_before=f.minutes(3)))
+        chunks = list(self.store.outbox.scan(f.minutes(2), f.minutes(7), chunk_size=3))
+        assert [_keys(c) for c in chunks] == [
+            ["k04", "k05", "k06"],
+            ["k07", "k08", "k09"],
+            ["k10", "k11", "k12"],
+            ["k13"],
+        ]
+        first = next(iter(self.store.outbox.scan(end=f.minutes(1))))
+        assert _keys(first) == ["early", "k00", "k01"]
+        assert list(self.store.outbox.scan(f.minutes(100))) == []
+        assert list(self.store.outbox.scan(f.minutes(3), f.minutes(3))) == []
+        # Bounds are instants: the same moment in another offset is the same bound.
+        tokyo = timezone(timedelta(hours=9))
+        start, end = f.minutes(9).astimezone(tokyo), f.minutes(2).astimezone(tokyo)
+        assert [_keys(c) for c in self.store.outbox.scan(start)] == [["k18", "k19"]]
+        assert [_keys(c) for c in self.store.outbox.scan(None, end)] == [
+            ["early", "k00", "k01", "k02", "k03"]
+        ]
+
+    def test_outbox_scan_rejects_bad_arguments(self) -> None:
+        self.store.outbox.add(_entry("k1"))
+        naive = datetime(2026, 1, 5, 9, 0)
+        cases: list[tuple[dict[str, Any], str]] = [
+            ({"start": naive}, "start"),
+            ({"end": naive}, "end"),
+            ({"start": f.minutes(5), "end": f.minutes(1)}, "end"),
+            ({"chunk_size": 0}, "chunk_size"),
+            ({"chunk_size": -1}, "chunk_size"),
+            ({"chunk_size": 10_001}, "chunk_size"),
+            ({"chunk_size": True}, "chunk_size"),
+        ]
+        for kwargs, field in cases:
+            with _raises(InvalidInput) as caught:
+                next(iter(self.store.outbox.scan(**kwargs)), None)
+            assert (caught[0].field, caught[0].value) == (field, kwargs[field]), kwargs
+
+    def test_outbox_scan_follows_erasure_and_rolled_back_transactions(self) -> None:
+        self.store.outbox.add(_entry("theirs", at=f.minutes(1)))
+        self.store.outbox.add(_entry("other", at=f.minutes(2), customer_id="cus_2"))
+        before = self.store.outbox.get("theirs")
+        with _raises(_Boom), self.store.transaction():
+            self.store.outbox.add(_entry("new", at=f.minutes(0)))
+            self.store.outbox.save(_sent(before, f.minutes(3)))
+            assert _keys(e for c in self.store.outbox.scan() for e in c) == [
+                "new",
+                "theirs",
+                "other",
+            ]
+            raise _Boom
+        assert [list(c) for c in self.store.outbox.scan()] == [
+            [before, self.store.outbox.get("other")]
+        ]
+        self.store.erase_customer("cus_1")
+        assert _keys(e for c in self.store.outbox.scan() for e in c) == ["other"]
+
     def test_racing_claims_on_one_entry_have_one_winner(self) -> None:
         self.store.outbox.add(_entry("k1"))
         copies = {f"w{n}": self.store.outbox.get("k1") for n in range(6)}

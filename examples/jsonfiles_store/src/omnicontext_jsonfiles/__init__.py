@@ -118,6 +118,11 @@ def _access_key(record: AccessRecord) -> _Key:
     return _micros(record.occurred_at), record.id
 
 
+def _created_key(entry: OutboxEntry) -> _Key:
+    """The order of ``outbox.for_customer`` and ``outbox.scan``: creation, then key."""
+    return _micros(entry.created_at), entry.key
+
+
 def _due_key(entry: OutboxEntry) -> _Key:
     """The order ``outbox.due`` hands entries out in: when each may go, then key."""
     return _micros(entry.not_before or entry.created_at), entry.key
@@ -747,7 +752,42 @@ class _Outbox:
     def for_customer(self, customer_id: str) -> list[OutboxEntry]:
         with self._s._locked():
             found = [e for e in self._all() if e.customer_id == customer_id]
-        return sorted(found, key=lambda e: (_micros(e.created_at), e.key))
+        return sorted(found, key=_created_key)
+
+    def scan(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        chunk_size: int = 1000,
+    ) -> Iterator[Sequence[OutboxEntry]]:
+        lo, hi = _check_range(start, end)
+        _check_size("scan", "chunk_size", chunk_size)
+        return self._scan(lo, hi, chunk_size)
+
+    def _scan(
+        self, lo: int | None, hi: int | None, chunk_size: int
+    ) -> Iterator[list[OutboxEntry]]:
+        """Entries of any status by (creation, key), as the access-log scan: one
+        chunk per lock, each resumed after the last entry yielded. An entry's
+        file holds its latest state, so a saved entry appears once, as saved."""
+        after: _Key | None = None
+        while True:
+            with self._s._locked():
+                wanted = (
+                    e
+                    for e in self._all()
+                    if (lo is None or _micros(e.created_at) >= lo)
+                    and (hi is None or _micros(e.created_at) < hi)
+                    and (after is None or _created_key(e) > after)
+                )
+                chunk = heapq.nsmallest(chunk_size, wanted, key=_created_key)
+            if not chunk:
+                return
+            yield chunk
+            if len(chunk) < chunk_size:
+                return
+            after = _created_key(chunk[-1])
 
     def count(self, status: OutboxStatus | str | None = None) -> int:
         wanted = None
