@@ -4,12 +4,16 @@ union on ``type``, and the errors bad records produce."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from omnicontext.errors import FieldError, InvalidInput, UnknownChannel
+from omnicontext.errors import ConflictError, FieldError, InvalidInput, UnknownChannel
 from omnicontext.model import (
     BUILTIN_CHANNELS,
     INTERACTION_TYPES,
@@ -33,6 +37,7 @@ from omnicontext.model import (
     use_channels,
 )
 from omnicontext.model.interaction import parse_interactions_json_array
+from omnicontext.storage import MemoryStore, SQLiteStore
 from omnicontext.testing import factories as f
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -712,7 +717,7 @@ def test_json_schema_is_json_and_describes_all_seven_types() -> None:
 @pytest.mark.parametrize(
     ("name", "fields"),
     [
-        ("Message", {"direction", "body"}),
+        ("Message", {"direction", "body", "answer_id", "answer_version"}),
         ("Call", {"direction", "answered_at", "ended_at", "wrap_up_seconds"}),
         ("Note", {"body"}),
         ("StatusChange", {"status"}),
@@ -774,3 +779,254 @@ def test_undecodable_bytes_are_reported_with_replacement_characters() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_interaction_json(b'\xff{"id": 1}')
     assert caught.value.value.startswith("\ufffd")
+
+
+# -- the approved answer a reply was written from ------------------------------------------------
+
+REPLY = (
+    '{"id": "m-2", "type": "message", "occurred_at": "2026-01-05T09:05:00+01:00",'
+    ' "channel": "email", "case_id": "case_1", "customer_id": "cus_1", "actor": "agent",'
+    ' "agent_id": "ag_1", "direction": "outbound", "body": "Refunds take 5 working days.",'
+    ' "answer_id": "refund-time", "answer_version": 3}'
+)
+
+
+def _reply(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(REPLY) | changes
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_a_reply_names_the_answer_and_version_it_was_written_from() -> None:
+    reply = parse_interaction_json(REPLY)
+    assert isinstance(reply, Message)
+    assert (reply.answer_id, reply.answer_version) == ("refund-time", 3)
+    assert json.loads(reply.to_json())["answer_id"] == "refund-time"
+    assert reply.to_dict()["answer_version"] == 3
+    assert parse_interaction_json(reply.to_json()) == reply
+    assert reply != reply.model_copy(update={"answer_version": 4})
+    # The version may be unknown (an export that names only the macro).
+    unversioned = parse_interaction(_reply(answer_version=None))
+    assert isinstance(unversioned, Message)
+    assert (unversioned.answer_id, unversioned.answer_version) == ("refund-time", None)
+    by_bot = parse_interaction(_reply(actor="bot", agent_id=None))
+    assert isinstance(by_bot, Message)
+    assert by_bot.answer_id == "refund-time"
+
+
+def test_messages_without_an_answer_keep_their_json_form() -> None:
+    plain = f.message("m1", direction="outbound")
+    assert (plain.answer_id, plain.answer_version) == (None, None)
+    assert "answer" not in plain.to_json()
+    assert "answer" not in json.dumps(plain.to_dict())
+    assert parse_interaction_json(CONTRACT_LINES["message"]).to_json() == (
+        parse_interaction(json.loads(CONTRACT_LINES["message"])).to_json()
+    )
+
+
+ANSWER_REJECTIONS = [
+    pytest.param(
+        _reply(answer_id=None),
+        "answer_version",
+        3,
+        "answer_version is only set with answer_id (the answer used)",
+        id="version-without-answer",
+    ),
+    pytest.param(
+        _reply(actor="customer", agent_id=None, direction="inbound"),
+        "answer_id",
+        "refund-time",
+        "only an outbound message is written from an approved answer; "
+        "an inbound message comes from the customer",
+        id="inbound-with-answer",
+    ),
+    pytest.param(
+        _reply(actor="customer", agent_id=None, direction="inbound", answer_id=None),
+        "answer_version",
+        3,
+        "answer_version is only set with answer_id (the answer used)",
+        id="inbound-with-version-only",
+    ),
+    pytest.param(
+        _reply(answer_version=0),
+        "answer_version",
+        0,
+        "Input should be greater than or equal to 1",
+        id="version-zero",
+    ),
+    pytest.param(
+        _reply(answer_version=-2),
+        "answer_version",
+        -2,
+        "Input should be greater than or equal to 1",
+        id="version-negative",
+    ),
+    pytest.param(
+        _reply(answer_version="3"),
+        "answer_version",
+        "3",
+        "Input should be a valid integer",
+        id="version-as-text",
+    ),
+    pytest.param(
+        _reply(answer_version=3.0),
+        "answer_version",
+        3.0,
+        "Input should be a valid integer",
+        id="version-as-float",
+    ),
+    pytest.param(
+        _reply(answer_version=True),
+        "answer_version",
+        True,
+        "Input should be a valid integer",
+        id="version-as-bool",
+    ),
+    pytest.param(
+        _reply(answer_id=""),
+        "answer_id",
+        "",
+        "String should have at least 1 character",
+        id="empty-answer-id",
+    ),
+    pytest.param(
+        _reply(answer_id="refund-time "),
+        "answer_id",
+        "refund-time ",
+        "String should match pattern '^\\S(?:.*\\S)?$'",
+        id="padded-answer-id",
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "field", "value", "reason"), ANSWER_REJECTIONS)
+def test_a_bad_answer_reference_is_rejected_naming_the_field(
+    data: dict[str, Any], field: str, value: Any, reason: str
+) -> None:
+    err = _rejected(data)
+    assert err.errors == (FieldError(field, value, reason),)
+    with pytest.raises(InvalidInput) as caught:
+        parse_interaction_json(json.dumps(data))
+    assert (caught.value.field, caught.value.value) == (field, value)
+    with pytest.raises(InvalidInput) as built:
+        Message(**data)
+    assert (built.value.field, built.value.value) == (field, value)
+
+
+def test_json_schema_describes_the_answer_fields() -> None:
+    props = interaction_json_schema()["$defs"]["Message"]["properties"]
+    version = next(b for b in props["answer_version"]["anyOf"] if b.get("type") == "integer")
+    assert version["minimum"] == 1
+    answer = next(b for b in props["answer_id"]["anyOf"] if b.get("type") == "string")
+    assert (answer["minLength"], answer["maxLength"]) == (1, 256)
+    assert "answer_id" not in interaction_json_schema()["$defs"]["Note"]["properties"]
+
+
+# The fast KPI reader mirrors the rules: it reads the same values from the lines
+# the models accept, and declines every line they refuse (the models then
+# report it).
+def _fast_decode(raw: str) -> Any | None:
+    from omnicontext.kpi import reader
+
+    if reader._DECODER is None:
+        pytest.skip("msgspec is not installed")
+    try:
+        return reader._DECODER.decode(raw.encode())
+    except reader._DECODE_ERRORS:
+        return None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        json.loads(REPLY),
+        _reply(answer_version=None),
+        _reply(answer_version=1),
+        _reply(answer_id="\u5e38\u89c1\u95ee\u9898/\u9000\u6b3e", answer_version=12),
+        _reply(answer_id=None, answer_version=None),
+    ],
+    ids=["with-version", "without-version", "version-1", "unicode-id", "no-answer"],
+)
+def test_the_fast_reader_reads_the_answer_fields_the_models_accept(data: dict[str, Any]) -> None:
+    raw = json.dumps(data)
+    model = parse_interaction_json(raw)
+    assert isinstance(model, Message)
+    record = _fast_decode(raw)
+    assert record is not None, raw
+    assert (record.answer_id, record.answer_version) == (model.answer_id, model.answer_version)
+    assert type(record.answer_version) is type(model.answer_version)
+    assert json.loads(model.to_json()) == data  # and the models write the line back as read
+
+
+@pytest.mark.parametrize(("data", "field", "value", "reason"), ANSWER_REJECTIONS)
+def test_the_fast_reader_declines_what_the_models_refuse(
+    data: dict[str, Any], field: str, value: Any, reason: str
+) -> None:
+    assert _fast_decode(json.dumps(data)) is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    direction=st.sampled_from(["inbound", "outbound"]),
+    answer_id=st.sampled_from([None, "refund-time", "a", "", " x", "x\ny", "x" * 256, "x" * 257]),
+    answer_version=st.sampled_from([None, 1, 2, 10_000, 0, -1, True, False, 1.0, 2.5, "2", []]),
+)
+def test_the_fast_reader_and_the_models_agree_on_every_combination(
+    direction: str, answer_id: str | None, answer_version: Any
+) -> None:
+    actor = {"inbound": {"actor": "customer", "agent_id": None}, "outbound": {}}[direction]
+    data = _reply(direction=direction, answer_id=answer_id, answer_version=answer_version, **actor)
+    raw = json.dumps(data)
+    record = _fast_decode(raw)
+    try:
+        model = parse_interaction_json(raw)
+    except InvalidInput as exc:
+        refused: InvalidInput | None = exc
+    else:
+        refused = None
+    if refused is not None:
+        assert record is None, raw
+        assert refused.field in ("answer_id", "answer_version"), raw
+        return
+    assert isinstance(model, Message)
+    assert record is not None, raw  # a valid line is read fast
+    assert (record.answer_id, record.answer_version) == (model.answer_id, model.answer_version)
+
+
+# -- through the stores: the document is the JSON form, so both fields are kept ------------------
+
+
+def test_both_stores_keep_the_answer_a_reply_used(tmp_path: Path) -> None:
+    reply = parse_interaction_json(REPLY)
+    unversioned = parse_interaction(_reply(id="m-3", answer_version=None))
+    question = f.message("m-1", at=T0 - timedelta(hours=2), case_id="case_1")  # 07:00Z
+    path = tmp_path / "store.db"
+    for store in (MemoryStore(), SQLiteStore(path)):
+        with store:
+            assert store.interactions.append_many([question, reply, unversioned]).added == 3
+            assert store.interactions.get("m-2") == reply
+            timeline = store.interactions.case_timeline("case_1").items
+            assert [
+                (getattr(i, "answer_id", None), getattr(i, "answer_version", None))
+                for i in timeline
+            ] == [
+                (None, None),
+                ("refund-time", 3),
+                ("refund-time", None),
+            ]
+            scanned = [i for chunk in store.interactions.scan(chunk_size=2) for i in chunk]
+            assert scanned == list(timeline)
+            assert store.interactions.append(reply) is False  # the same content
+            with pytest.raises(ConflictError):
+                store.interactions.append(reply.model_copy(update={"answer_version": 4}))
+    with SQLiteStore(path) as again:
+        stored = again.interactions.get("m-2")
+        assert isinstance(stored, Message)
+        assert (stored.answer_id, stored.answer_version) == ("refund-time", 3)
+    raw = sqlite3.connect(path)
+    try:
+        (doc,) = raw.execute("SELECT doc FROM interactions WHERE id = 'm-2'").fetchone()
+        (plain,) = raw.execute("SELECT doc FROM interactions WHERE id = 'm-1'").fetchone()
+    finally:
+        raw.close()
+    assert (json.loads(doc)["answer_id"], json.loads(doc)["answer_version"]) == ("refund-time", 3)
+    assert "answer" not in plain

@@ -81,10 +81,19 @@ class _Message(_Base, tag="message", frozen=True, gc=False):
     type: ClassVar[str] = "message"
     direction: Literal["inbound", "outbound"]
     body: _Text
+    answer_id: _Id | None = None
+    answer_version: Annotated[int, msgspec.Meta(ge=1)] | None = None
 
     def __post_init__(self) -> None:
         _Base.__post_init__(self)
         _check_direction(self.direction, self.actor)
+        if self.answer_id is None:
+            if self.answer_version is not None:
+                raise Reject
+        else:
+            _check_id(self.answer_id)
+            if self.direction == "inbound":
+                raise Reject
 
 
 class _Call(_Base, tag="call", frozen=True, gc=False):

@@ -119,15 +119,47 @@ def _check_direction(direction: Direction, actor: Actor) -> None:
 
 
 class Message(InteractionBase):
-    """A written message on any channel."""
+    """A written message on any channel.
+
+    An outbound reply written from an approved answer (a macro, a quick text)
+    says which one in ``answer_id`` and, when known, which version of it in
+    ``answer_version``, so an audit can tell a reply built on an outdated
+    version from one that strayed from the catalog.
+
+    >>> reply = Message(id="m2", occurred_at="2026-01-05T09:05:00Z", channel="chat",
+    ...     case_id="k1", actor="agent", agent_id="ag_1", direction="outbound",
+    ...     body="Refunds take 5 working days.", answer_id="refund-time", answer_version=3)
+    >>> reply.answer_id, reply.answer_version
+    ('refund-time', 3)
+    >>> Message(id="m3", occurred_at="2026-01-05T09:06:00Z", channel="chat",
+    ...     case_id="k1", actor="customer", direction="inbound", body="Thanks",
+    ...     answer_id="refund-time")
+    Traceback (most recent call last):
+    ...
+    omnicontext.errors.InvalidInput: invalid interaction: answer_id='refund-time': ...
+    """
 
     type: Literal["message"] = "message"
     direction: Direction
     body: _Body
+    answer_id: Id | None = None
+    """The approved answer (catalog entry) the reply was written from; outbound only."""
+    answer_version: Annotated[int, Field(ge=1, strict=True)] | None = None
+    """The version of ``answer_id`` used, from 1; only set with ``answer_id``."""
 
     @model_validator(mode="after")
     def _check_message(self) -> Self:
         _check_direction(self.direction, self.actor)
+        if self.answer_version is not None and self.answer_id is None:
+            raise invalid(
+                "answer_version", "answer_version is only set with answer_id (the answer used)"
+            )
+        if self.answer_id is not None and self.direction is Direction.INBOUND:
+            raise invalid(
+                "answer_id",
+                "only an outbound message is written from an approved answer; "
+                "an inbound message comes from the customer",
+            )
         return self
 
 
