@@ -125,6 +125,31 @@ def test_erasure_leaves_no_copy_in_the_wal(tmp_path: Path) -> None:
             assert secret.encode() not in file.read_bytes(), file.name
 
 
+def test_erasure_inside_a_transaction_leaves_no_copy_once_it_commits(tmp_path: Path) -> None:
+    # The erasure joins the caller's transaction; the checkpoint that clears the
+    # write-ahead log must wait for that commit, and then happen.
+    path = tmp_path / "store.db"
+    secret = "SECRET-CARD-4111111111111111"
+    with SQLiteStore(path) as store:
+        store.interactions.append(f.message("m1", body=secret))
+        with store.transaction():
+            store.erase_customer("cus_1")
+            store.interactions.append(f.message("m2", customer_id="cus_2", body="kept"))
+        for file in tmp_path.iterdir():
+            assert secret.encode() not in file.read_bytes(), file.name
+        assert store.interactions.get("m2").body == "kept"
+
+
+def test_a_rolled_back_erasure_keeps_the_data(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "store.db") as store:
+        store.interactions.append(f.message("m1", body="still here"))
+        with pytest.raises(RuntimeError), store.transaction():
+            store.erase_customer("cus_1")
+            raise RuntimeError("changed my mind")
+        assert store.interactions.get("m1").body == "still here"
+        store.interactions.append(f.message("m2", customer_id="cus_2"))  # no stale checkpoint
+
+
 def test_a_version_1_database_is_migrated_and_keeps_its_records(tmp_path: Path) -> None:
     from omnicontext.storage.sqlite import _MIGRATIONS
 

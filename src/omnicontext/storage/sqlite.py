@@ -843,6 +843,7 @@ class SQLiteStore:
         self.path = str(path)
         self._lock = threading.RLock()
         self._depth = 0
+        self._checkpoint_due = False
         self._closed = False
         try:
             if self.path != ":memory:":
@@ -995,6 +996,8 @@ class SQLiteStore:
                 ).rowcount
         if outermost and self.path != ":memory:":
             self._one("PRAGMA wal_checkpoint(TRUNCATE)", ())
+        elif not outermost:
+            self._checkpoint_due = True  # when the enclosing transaction commits
         return ErasureReport(
             customer_id=asked,
             customers=sum(r.customers for r in reports),
@@ -1118,9 +1121,16 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 self._abort()
                 raise StoreError(f"commit failed on path={self.path!r}: {exc}") from exc
+            if self._checkpoint_due:
+                # An erasure committed inside this transaction: leave no copy
+                # of the erased rows in the write-ahead log.
+                self._checkpoint_due = False
+                if self.path != ":memory:":
+                    self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def _abort(self) -> None:
         self._depth = 0
+        self._checkpoint_due = False
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
 
