@@ -594,3 +594,27 @@ def test_demo_shows_each_handoff_packet_and_the_notices(
             "phone",
         ]
         assert store.outbox.count("sent") == 4
+
+
+def test_the_demo_ends_with_the_risk_register_of_its_scenario(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    register = out[out.index("The risk register of this scenario") :]
+    assert register.rstrip().endswith("(ada-tw-2)")  # the last section of the demo
+    for title in (
+        "data silos",
+        "inconsistent messaging",
+        "third-party platform dependency",
+        "agent overload",
+        "compliance",
+    ):
+        assert f"\n{title}: " in register
+    # What the scenario holds: the public reply lacks the approved answer's
+    # disclosure, and the failing SMS gateway made the backup carry the texts.
+    assert "missing_disclosure on social_public [move-private@2]" in register
+    assert "sms-primary on sms" in register
+    assert "100.0%  high" in register
+    assert "channel switches without a handoff packet" in register
+    assert max(len(line) for line in register.splitlines()) <= 80

@@ -27,7 +27,7 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
@@ -330,6 +330,82 @@ def _parser() -> argparse.ArgumentParser:
         help="colour the table's statuses (they are also shown as symbols)",
     )
 
+    audit = commands.add_parser(
+        "audit",
+        help="measure the risk register: silos, messaging, providers, overload, compliance",
+        description=(
+            "Measure the four risks of multichannel support (data silos, inconsistent "
+            "messaging, third-party dependency, agent overload) and the compliance checks "
+            "from a store or a file of interactions: each indicator with its severity "
+            "(low, medium, high by thresholds) and the mitigation."
+        ),
+        epilog=(
+            "examples:\n"
+            "  omnicontext audit sqlite:///support.db --catalog answers.toml\n"
+            "  omnicontext audit history.jsonl --as-of 2026-06-30T18:00:00+00:00 "
+            "--retention-days 730\n"
+            "  omnicontext audit twcs.csv --from twcs --catalog answers.toml --format html "
+            "--output risks.html\n\n"
+            "exit codes: 0 done, 1 some lines rejected (the others were audited),\n"
+            "2 nothing done (usage error, unreadable file, bad catalog, store failure)"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    audit.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="a store URL such as sqlite:///support.db, or a file of interactions (see --from)",
+    )
+    audit.add_argument(
+        "--from",
+        dest="source_format",
+        choices=("jsonl", "twcs"),
+        default="jsonl",
+        help="what a SOURCE file holds: interchange JSON Lines, or the Customer Support "
+        "on Twitter CSV (default: %(default)s)",
+    )
+    audit.add_argument(
+        "--catalog",
+        metavar="FILE",
+        help="approved answers (TOML or JSON) to audit replies against",
+    )
+    audit.add_argument(
+        "--thresholds", metavar="FILE", help="severity thresholds (TOML or JSON) over the defaults"
+    )
+    audit.add_argument(
+        "--as-of",
+        metavar="TIME",
+        type=_aware_time,
+        help="judge deadlines and retention at this ISO-8601 time with its offset "
+        "(default: now, in UTC)",
+    )
+    audit.add_argument(
+        "--retention-days",
+        metavar="DAYS",
+        type=_positive_int,
+        help="check that no interaction is older than this many days",
+    )
+    audit.add_argument(
+        "--erasure-requests",
+        metavar="FILE",
+        help='JSON Lines of erasure requests: {"customer_id": ..., "requested_at": ...}',
+    )
+    audit.add_argument(
+        "--format",
+        choices=("table", "json", "html"),
+        default="table",
+        help="output format (default: %(default)s)",
+    )
+    audit.add_argument(
+        "--findings",
+        metavar="N",
+        type=_non_negative_int,
+        default=10,
+        help="consistency findings to list (default: %(default)s; all are counted)",
+    )
+    _add_channel_option(audit)
+    audit.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+
     sim = commands.add_parser(
         "simulate",
         help="run a day of traffic through the real dispatcher before it goes live",
@@ -411,6 +487,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args)
         if command == "kpi":
             return _kpi(args)
+        if command == "audit":
+            return _audit(args)
         if command == "simulate":
             return _simulate(args)
         return _schema(args)
@@ -878,6 +956,123 @@ def _write_output(text: str, output: str | None) -> None:
         raise _UsageError(f"cannot write --output {output!r}: {exc.strerror or exc}") from None
 
 
+# -- audit --------------------------------------------------------------------
+
+
+def _aware_time(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO-8601 time, got {text!r}") from None
+    if value.utcoffset() is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no UTC offset; add one (+00:00), it is never guessed"
+        )
+    return value
+
+
+def _erasure_requests(path: str) -> list[Any]:
+    from omnicontext.risk import ErasureRequest
+
+    requests: list[Any] = []
+    with _open_input(path, "--erasure-requests") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            where = f"--erasure-requests {path}:{number}"
+            try:
+                data = json.loads(raw)
+                at = datetime.fromisoformat(data["requested_at"])
+                requests.append(
+                    ErasureRequest(
+                        customer_id=data["customer_id"], requested_at=at, id=data.get("id")
+                    )
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                raise _UsageError(f"{where}: {exc}") from None
+            except InvalidInput as exc:
+                raise _UsageError(f"{where}: {_describe(exc.errors)}") from None
+    return requests
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from datetime import UTC
+
+    from omnicontext.quality import Catalog
+    from omnicontext.risk import RetentionPolicy, RiskThresholds, risk_report
+    from omnicontext.storage import MemoryStore
+
+    channels = _registry(args.channels)
+    try:
+        catalog = Catalog.from_file(args.catalog, channels=channels) if args.catalog else None
+    except InvalidInput as exc:
+        raise _UsageError(f"--catalog {args.catalog}: {exc}") from None
+    try:
+        thresholds = RiskThresholds.from_file(args.thresholds) if args.thresholds else None
+    except InvalidInput as exc:
+        raise _UsageError(f"--thresholds {args.thresholds}: {exc}") from None
+    requests = _erasure_requests(args.erasure_requests) if args.erasure_requests else []
+    retention = (
+        RetentionPolicy(default=timedelta(days=args.retention_days))
+        if args.retention_days
+        else None
+    )
+    as_of: datetime = args.as_of or datetime.now(UTC)
+    source: str = args.source
+    rejected: list[tuple[int, InvalidInput]] = []
+
+    def run(store: Store) -> Any:
+        return risk_report(
+            store,
+            as_of=as_of,
+            catalog=catalog,
+            thresholds=thresholds,
+            retention=retention,
+            erasure_requests=requests,
+        )
+
+    try:
+        if "://" in source:
+            _refuse_missing_sqlite_file(source)
+            try:
+                opened = open_store(source)
+            except OmnicontextError as exc:
+                raise _UsageError(f"cannot open SOURCE={source!r}: {exc}") from None
+            with opened:
+                report = run(opened)
+        else:
+            store = MemoryStore()
+            if args.source_format == "twcs":
+                from omnicontext.datasets import read_twcs
+
+                store.interactions.append_many(read_twcs(source))
+            else:
+                with _open_input(source, "SOURCE") as handle:
+                    store.interactions.append_many(
+                        _valid_lines(read_jsonl(handle, channels=channels), rejected)
+                    )
+            report = run(store)
+    except InvalidInput as exc:
+        raise _UsageError(str(exc)) from None
+    except OSError as exc:
+        raise _UsageError(f"cannot read SOURCE={source!r}: {exc.strerror or exc}") from None
+    for line, error in rejected[:MAX_PRINTED_REJECTIONS]:
+        print(f"{source}:{line}: {_describe(error.errors)}", file=sys.stderr)
+    if len(rejected) > MAX_PRINTED_REJECTIONS:
+        print(
+            f"... and {len(rejected) - MAX_PRINTED_REJECTIONS} more rejected lines",
+            file=sys.stderr,
+        )
+    if args.format == "json":
+        text = json.dumps(report.to_dict(findings=args.findings), indent=2, ensure_ascii=False)
+    elif args.format == "html":
+        text = report.to_html(findings=args.findings)
+    else:
+        text = report.to_text(findings=args.findings)
+    _write_output(text.rstrip("\n"), args.output)
+    return EXIT_REJECTED if rejected else EXIT_OK
+
+
 # -- demo ---------------------------------------------------------------------
 
 
@@ -1107,6 +1302,8 @@ class _Demo:
             *self._routing(zone),
             "",
             *self._scorecard(),
+            "",
+            *self._risks(zone),
         ]
 
     def _handoffs(self, customer: Customer, cases: Sequence[Case], zone: tzinfo) -> list[str]:
@@ -1184,6 +1381,53 @@ class _Demo:
         shown = [t.metric for t in scorecard(report).overall if t.metric != "aht"]
         card = scorecard(report, title="The scenario's scorecard (default targets)", metrics=shown)
         return card.to_table().splitlines()
+
+    def _risks(self, zone: tzinfo) -> list[str]:
+        """The scenario's risk register: each risk's severity and measured
+        indicators, and what to do about the ones that are not low."""
+        import tomllib
+        from importlib.resources import files
+
+        from omnicontext.quality import Catalog
+        from omnicontext.risk import Severity, risk_report
+
+        catalog = Catalog.from_dict(
+            tomllib.loads(files("omnicontext._demo").joinpath("catalog.toml").read_text("utf-8"))
+        )
+        last = max(
+            (i.occurred_at for chunk in self._store.interactions.scan() for i in chunk),
+            default=datetime(2026, 6, 12, tzinfo=zone),
+        )
+        as_of = (last + timedelta(days=1)).astimezone(zone)
+        report = risk_report(self._store, as_of=as_of, catalog=catalog)
+        out = _wrap(
+            f"The risk register of this scenario, as of {as_of:%Y-%m-%d %H:%M} "
+            f"({getattr(zone, 'key', zone)}), with the bank's catalog of "
+            f"{len(catalog)} approved answers (omnicontext audit):"
+        )
+        for risk in report.risks:
+            out.append("")
+            out.append(f"{risk.title}: {risk.severity.value.upper()}")
+            for ind in risk.indicators:
+                if ind.severity is Severity.UNMEASURED:
+                    continue
+                out.append(f"  {ind.label.strip():<48}{ind.formatted():>16}  {ind.severity.value}")
+            unmeasured = [
+                i.label.strip() for i in risk.indicators if i.severity is Severity.UNMEASURED
+            ]
+            if unmeasured:
+                out.extend(
+                    _wrap("not measured: " + ", ".join(unmeasured), first="  ", rest="    ")
+                )
+            if risk.severity in (Severity.MEDIUM, Severity.HIGH):
+                for ind in risk.indicators:
+                    if ind.action and not ind.label.startswith(" "):
+                        out.extend(_wrap(f"{ind.detail}.", first="  - ", rest="    "))
+                        out.extend(_wrap(f"act: {ind.action}.", first="    ", rest="    "))
+        for finding in report.consistency.findings[:3]:
+            out.append("")
+            out.extend(_wrap(finding.describe(), first="Finding: ", rest="  "))
+        return out
 
     def _routing(self, zone: tzinfo) -> list[str]:
         """How the call was routed: to the agent who handled the chat, and why."""
