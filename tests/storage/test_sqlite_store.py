@@ -143,9 +143,14 @@ def test_erasure_inside_a_transaction_leaves_no_copy_once_it_commits(tmp_path: P
 def test_a_rolled_back_erasure_keeps_the_data(tmp_path: Path) -> None:
     with SQLiteStore(tmp_path / "store.db") as store:
         store.interactions.append(f.message("m1", body="still here"))
-        with pytest.raises(RuntimeError), store.transaction():
-            store.erase_customer("cus_1")
-            raise RuntimeError("changed my mind")
+
+        def change_of_mind() -> None:
+            with store.transaction():
+                store.erase_customer("cus_1")
+                raise RuntimeError("changed my mind")
+
+        with pytest.raises(RuntimeError):
+            change_of_mind()
         assert store.interactions.get("m1").body == "still here"
         store.interactions.append(f.message("m2", customer_id="cus_2"))  # no stale checkpoint
 
