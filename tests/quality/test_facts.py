@@ -115,6 +115,8 @@ TABLE: list[tuple[str, list[tuple[FactKind, str]]]] = [
     ("12 noon", [(TIME, "12:00")]),
     ("midnight", [(TIME, "00:00")]),
     ("8am-8pm", [(TIME, "08:00"), (TIME, "20:00")]),
+    ("Open 09:00-17:30 daily", [(TIME, "09:00"), (TIME, "17:30")]),
+    ("9:00–17:30", [(TIME, "09:00"), (TIME, "17:30")]),
     ("15.30", []),
     ("25:00", []),
     ("13am", []),

@@ -266,8 +266,12 @@ _W_NUM: Final = (
 )
 # Right after a figure's first digit: the character before that digit must not
 # glue it to a word, a handle, a link or another number ("SM-T280", "11.0.3");
-# a dash after "am" or "pm" starts a figure ("8am-8pm").
-_LB: Final = r"(?<![\w@#/$£€¥][0-9])(?<!\w[.,:][0-9])(?<![^\Wm]-[0-9])(?<![^ap]m-[0-9])"
+# a dash after "am" or "pm" starts a figure ("8am-8pm"), and so does one after
+# a clock time's minutes ("09:00-17:30").
+_LB: Final = (
+    r"(?<![\w@#/$£€¥][0-9])(?<!\w[.,:][0-9])"
+    r"(?<!(?<!:[0-9])[^\Wm]-[0-9])(?<![^ap]m-[0-9])"
+)
 _END: Final = r"(?![0-9]|[.,][0-9])"
 _INT_REST: Final = r"(?:[0-9]{0,2}(?:,[0-9]{3})+|[0-9]*)"
 _ANY_NUM: Final = rf"(?:[0-9]{_INT_REST}(?:\.[0-9]+)?{_END}|{_W_NUM})"
