@@ -57,7 +57,7 @@ def test_the_figures_the_guide_discusses(tweets: Path, capsys: pytest.CaptureFix
     assert switches.value == 1.0
     assert "18 of 18 switches (18 asked for in public replies)" in switches.detail
     assert report.consistency.replies == 44
-    assert report.consistency.matched == {"words": 5}
+    assert report.consistency.matched == {"words": 4}
     [finding] = report.consistency.findings
     assert (finding.kind.value, finding.answer_key, finding.interaction_ids) == (
         "outdated_version",

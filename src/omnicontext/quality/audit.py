@@ -109,6 +109,15 @@ class ToneRule(Protocol):
         ...
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_name(name: object, errors: list[FieldError]) -> None:
+    if not isinstance(name, str) or not name.strip():
+        errors.append(FieldError("name", name, "must be a non-empty name"))
+
+
 _CAPS_WORD = re.compile(r"\b[^\W\d_]{2,}\b")
 
 
@@ -126,6 +135,17 @@ class ShoutingRule:
     min_words: int = 4
     share: float = 0.6
     name: str = "shouting"
+
+    def __attrs_post_init__(self) -> None:
+        errors: list[FieldError] = []
+        if not _is_int(self.min_words) or self.min_words < 1:
+            errors.append(FieldError("min_words", self.min_words, "must be an integer >= 1"))
+        share: object = self.share
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+            errors.append(FieldError("share", share, "must be a number above 0, at most 1"))
+        _check_name(self.name, errors)
+        if errors:
+            raise InvalidInput("shouting rule", errors)
 
     def check(self, text: str) -> str | None:
         """See the class docs."""
@@ -151,6 +171,14 @@ class ExclamationRule:
     max_run: int = 2
     name: str = "exclamations"
 
+    def __attrs_post_init__(self) -> None:
+        errors: list[FieldError] = []
+        if not _is_int(self.max_run) or self.max_run < 0:
+            errors.append(FieldError("max_run", self.max_run, "must be an integer >= 0"))
+        _check_name(self.name, errors)
+        if errors:
+            raise InvalidInput("exclamation rule", errors)
+
     def check(self, text: str) -> str | None:
         """See the class docs."""
         run = re.search(f"[!\uff01]{{{self.max_run + 1},}}", text)
@@ -161,6 +189,10 @@ def _names(value: Iterable[object]) -> frozenset[str]:
     if isinstance(value, str):  # one actor, not its letters
         return frozenset([value])
     return frozenset(str(a) for a in value)
+
+
+def _tone_rules(value: Iterable[ToneRule]) -> tuple[ToneRule, ...]:
+    return tuple(value)
 
 
 def _default_tone() -> tuple[ToneRule, ...]:
@@ -180,7 +212,7 @@ class ConsistencyRules:
 
     similarity: float = DEFAULT_THRESHOLD
     actors: frozenset[str] = attrs.field(default=frozenset({"agent"}), converter=_names)
-    tone: tuple[ToneRule, ...] = attrs.field(factory=_default_tone, converter=tuple)
+    tone: tuple[ToneRule, ...] = attrs.field(factory=_default_tone, converter=_tone_rules)
     samples: int = 5
 
     def __attrs_post_init__(self) -> None:
@@ -595,11 +627,14 @@ class ConsistencyAuditor:
                 per_value.items(),
                 key=lambda item: (-sum(v.count for v in item[1].values()), sorted(item[0])),
             )
-            for values, slot in ranked:
+            for values, slot in ranked[:_SHOWN_SETS]:
                 where = ", ".join(f"{c} {slot[c].count}" for c in sorted(slot))
                 parts.append(f"{' + '.join(sorted(values))} ({where})")
                 for c in sorted(slot):
                     ids.extend(ident for _, ident in slot[c].samples)
+            if len(ranked) > _SHOWN_SETS:
+                rest = sum(v.count for _, slot in ranked[_SHOWN_SETS:] for v in slot.values())
+                parts.append(f"and {len(ranked) - _SHOWN_SETS:,} other sets of values ({rest:,})")
             findings.append(
                 Finding(
                     kind=FindingKind.CROSS_CHANNEL_CONFLICT,
@@ -639,6 +674,11 @@ def _by_kind(facts: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
     for kind, value in facts:
         out.setdefault(kind, set()).add(value)
     return out
+
+
+_SHOWN_SETS = 5
+"""A cross-channel conflict lists its most given sets of values; the rest are
+counted."""
 
 
 def _conflict(per_value: Mapping[frozenset[str], Mapping[str, _Values]]) -> bool:

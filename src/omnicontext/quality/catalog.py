@@ -154,7 +154,9 @@ class Answer:
     them; the catalog checks their renderings.
 
     ``renderings`` maps a channel name to the text to send there; a channel
-    without one gets the canonical ``text`` when it fits the channel.
+    without one gets the canonical ``text`` when it fits the channel. Answers
+    compare field by field and are hashable (the renderings left out of the
+    hash), so they can key a dict.
     """
 
     id: str
@@ -165,7 +167,7 @@ class Answer:
     """Phrases every use of the answer must carry (``"terms apply"``)."""
     forbidden: tuple[str, ...] = ()
     """Phrases no reply using the answer may contain."""
-    renderings: Mapping[str, str] = attrs.field(factory=dict)
+    renderings: Mapping[str, str] = attrs.field(factory=dict, hash=False)
     title: str = ""
     facts: frozenset[tuple[str, str]] = attrs.field(init=False, eq=False, repr=False)
     """The facts of the canonical text, as ``(kind, value)`` pairs."""
@@ -238,7 +240,9 @@ def _answer(
     disclosures = _strings(f"{where}.disclosures", data.get("disclosures"), errors)
     forbidden = _strings(f"{where}.forbidden", data.get("forbidden"), errors)
     renderings: dict[str, str] = {}
-    raw = data.get("renderings") or {}
+    raw = data.get("renderings")
+    if raw is None:
+        raw = {}
     if not isinstance(raw, Mapping):
         errors.append(FieldError(f"{where}.renderings", raw, "must map channel names to texts"))
         raw = {}
@@ -297,9 +301,12 @@ class Catalog:
         max_sms_segments = _segments(max_sms_segments, errors)
         # A lone string is one phrase where a list belongs: reported, never
         # read as its letters.
-        phrases = _strings(
-            "forbidden", forbidden if isinstance(forbidden, str) else list(forbidden), errors
+        listed_phrases = (
+            list(forbidden)
+            if isinstance(forbidden, Iterable) and not isinstance(forbidden, str)
+            else forbidden
         )
+        phrases = _strings("forbidden", listed_phrases, errors)
         listed = list(answers)
         by_id: dict[str, list[Answer]] = {}
         for i, answer in enumerate(listed):

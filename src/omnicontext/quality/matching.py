@@ -9,7 +9,7 @@ are dropped: figures are compared separately, as facts, so a reply quoting an
 old figure still matches the answer it was written from.
 
 A reply *matches* an answer when its best score reaches the threshold
-(``0.5`` by default; see the quality guide for how it was chosen). Only
+(``0.55`` by default; see the quality guide for how it was chosen). Only
 answers sharing at least one of the reply's rarer words are scored, so the
 cost of a reply grows with its length and the handful of answers it shares
 words with, not with the size of the catalog. A word is rare when few answers
@@ -46,7 +46,7 @@ from omnicontext.quality.catalog import Answer, Catalog, normalize_phrase
 
 __all__ = ["DEFAULT_THRESHOLD", "AnswerIndex", "Match", "tokens"]
 
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.55
 """The similarity from which a reply counts as written from an answer."""
 
 _LINK = re.compile(r"https?://\S+|www\.\S+|@\w+", re.IGNORECASE)
