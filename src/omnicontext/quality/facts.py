@@ -37,8 +37,9 @@ What is read, and the normal form of each :class:`FactKind`:
   ``business hour``, ``day``, ``business day``, ``month``, ``year``. Weeks and
   fortnights become days (``"two weeks"`` is ``"14 days"``), working or business
   weeks become 5 business days each, ``working``/``business`` days stay distinct
-  from days, calendar days are days, ``half an hour`` is ``"30 minutes"``; hours
-  are never turned into days (``"24 hours"`` stays). Abbreviations ``min(s)``,
+  from days, calendar days are days, ``half an hour`` is ``"30 minutes"``,
+  ``an hour and a half`` is ``"1.5 hours"``, ``a day or two`` is ``"1-2 days"``;
+  hours are never turned into days (``"24 hours"`` stays). Abbreviations ``min(s)``,
   ``sec(s)``, ``hr(s)``, ``wk(s)``, ``yr(s)``, and ``h`` glued to the number
   (``"4h"``). ``a``/``an`` count as one only after a word that introduces a length
   of time (``within a week``, ``in an hour``, ``less than a day``, ``takes a
@@ -529,9 +530,20 @@ def _duration_between(m: re.Match[str], s: str) -> _Found | None:
     return m.start(), m.end(), FactKind.DURATION, value
 
 
+_ARTICLE_TAIL: Final = re.compile(
+    rf"[ \t]+(?:(?P<half>and[ \t]+a[ \t]+half\b)|or[ \t]+(?P<hi>{_ANY_NUM}))"
+)
+
+
 def _duration_article(m: re.Match[str], s: str) -> _Found | None:
     if not _ARTICLE_CONTEXT.search(s[max(0, m.start() - 24) : m.start()]):
         return None
+    tail = _ARTICLE_TAIL.match(s, m.end())
+    if tail is not None and tail["half"] is not None:  # "an hour and a half"
+        return m.start(), tail.end(), FactKind.DURATION, _duration_value(Decimal("1.5"), None, m)
+    if tail is not None and tail["hi"] is not None:  # "a day or two"
+        value = _duration_value(1, _number(tail["hi"]), m)
+        return m.start(), tail.end(), FactKind.DURATION, value
     return m.start(), m.end(), FactKind.DURATION, _duration_value(1, None, m)
 
 
