@@ -30,21 +30,19 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import json
 import math
 import numbers
 import os
 import re
-import tomllib
 from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 from dateutil.rrule import rrulestr
 
+from omnicontext._settings import read_settings
 from omnicontext.errors import FieldError, InvalidInput
 
 __all__ = ["BusinessCalendar", "ClockTime", "HoursSpec", "IntervalSpec"]
@@ -570,21 +568,7 @@ class BusinessCalendar:
         raises :class:`~omnicontext.errors.InvalidInput`; content errors are
         all listed, and the message names the file.
         """
-        file = Path(path)
-        suffix = file.suffix.lower()
-        if suffix not in (".toml", ".json"):
-            reason = "must be a .toml or .json file"
-            raise InvalidInput(_SUBJECT, [FieldError("path", str(path), reason)])
-        try:
-            text = file.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
-            raise InvalidInput(_SUBJECT, [FieldError("path", str(path), reason)]) from None
-        try:
-            data = tomllib.loads(text) if suffix == ".toml" else json.loads(text)
-        except ValueError as exc:
-            reason = f"is not valid {suffix[1:].upper()}: {exc}"
-            raise InvalidInput(_SUBJECT, [FieldError("path", str(path), reason)]) from None
+        data = read_settings(path, _SUBJECT)
         try:
             return cls.from_dict(data)
         except InvalidInput as exc:

@@ -22,15 +22,14 @@ unless ``statistic`` says ``mean`` or ``p90``; resolution time on
 from __future__ import annotations
 
 import enum
-import json
 import math
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from omnicontext._settings import read_settings
 from omnicontext.errors import FieldError, InvalidInput
 from omnicontext.kpi.results import METRICS, Better, Durations, Resolution, Result
 from omnicontext.kpi.rules import SlaPolicy
@@ -257,18 +256,5 @@ class Targets:
     @classmethod
     def from_file(cls, path: str | Path) -> Targets:
         """Read a TOML (``.toml``) or JSON (``.json``) targets file."""
-        where = Path(path)
-        try:
-            text = where.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(
-                "targets", [FieldError("path", str(path), exc.strerror or str(exc))]
-            ) from None
-        try:
-            if where.suffix.lower() == ".json":
-                data = json.loads(text)
-            else:
-                data = tomllib.loads(text.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInput("targets", [FieldError("path", str(path), str(exc))]) from None
+        data = read_settings(path, "targets")
         return cls.from_dict(data)

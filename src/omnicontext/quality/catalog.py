@@ -41,9 +41,7 @@ omnicontext.errors.InvalidInput: invalid catalog: answers[0].renderings.sms=...:
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -51,6 +49,7 @@ from typing import Any
 
 import attrs
 
+from omnicontext._settings import read_settings
 from omnicontext.errors import FieldError, InvalidInput, NotFound
 from omnicontext.handoff import sms_segments
 from omnicontext.model import ChannelRegistry, current_channels
@@ -375,21 +374,9 @@ class Catalog:
 
     @classmethod
     def from_file(cls, path: str | Path, *, channels: ChannelRegistry | None = None) -> Catalog:
-        """Read a catalog from TOML (``[[answers]]`` tables) or JSON (``.json``)."""
-        where = Path(path)
-        try:
-            raw = where.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(
-                "catalog", [FieldError("path", str(path), exc.strerror or str(exc))]
-            ) from None
-        try:
-            if where.suffix.lower() == ".json":
-                data = json.loads(raw)
-            else:
-                data = tomllib.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInput("catalog", [FieldError("path", str(path), str(exc))]) from None
+        """Read a catalog from TOML (``[[answers]]`` tables, ``.toml``) or JSON
+        (``.json``)."""
+        data = read_settings(path, "catalog")
         return cls.from_dict(data, channels=channels)
 
     def to_dict(self) -> dict[str, Any]:

@@ -23,9 +23,7 @@ omnicontext.errors.InvalidInput: invalid risk thresholds: unlinked_share.high=0.
 from __future__ import annotations
 
 import enum
-import json
 import math
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -33,6 +31,7 @@ from typing import Any
 
 import attrs
 
+from omnicontext._settings import read_settings
 from omnicontext.errors import FieldError, InvalidInput
 
 __all__ = ["DEFAULT_BANDS", "Band", "RiskThresholds", "Severity"]
@@ -218,21 +217,6 @@ class RiskThresholds:
 
     @classmethod
     def from_file(cls, path: str | Path) -> RiskThresholds:
-        """Read bands from TOML, or JSON (``.json``)."""
-        where = Path(path)
-        try:
-            raw = where.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(
-                "risk thresholds", [FieldError("path", str(path), exc.strerror or str(exc))]
-            ) from None
-        try:
-            if where.suffix.lower() == ".json":
-                data = json.loads(raw)
-            else:
-                data = tomllib.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInput(
-                "risk thresholds", [FieldError("path", str(path), str(exc))]
-            ) from None
+        """Read bands from TOML (``.toml``) or JSON (``.json``)."""
+        data = read_settings(path, "risk thresholds")
         return cls.from_dict(data)
