@@ -9,6 +9,7 @@ over generated texts, and the public sample of the Twitter support corpus
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -509,3 +510,24 @@ def test_the_twitter_sample() -> None:
     assert "Think 25" in bodies["tw-119314"]
     assert "Not 25" in bodies["tw-119313"]
     assert not {m for m, *_ in found} & {"tw-119313", "tw-119314"}
+
+
+def test_a_line_of_many_numbers_is_read_in_linear_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every start of a long run of numbers used to try every prefix of the
+    # rest of the run as a phone number: cubic work, minutes for a few KB.
+    from omnicontext.quality import facts
+
+    calls = 0
+    real = facts._phone_value
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(facts, "_phone_value", counted)
+    assert extract_facts("1 " * 400) == ()
+    assert calls <= 20 * 400
+    calls = 0
+    assert len(extract_facts("Call 0333 103 1031 or 0800 123 4567. " * 50)) == 100
+    assert calls <= 20 * 100

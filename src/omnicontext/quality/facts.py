@@ -581,7 +581,9 @@ _PHONE: Final = re.compile(
     r"(?<![\w@#/$£€¥+.,])(?<!\w-)"
     # seven digits close together ahead, checked before anything else
     r"(?=(?:[ \t.()+\-]{0,3}[0-9]){7})"
-    r"(?P<p>\+[ \t]?)?(?:\([0-9]{1,5}\)|[0-9])(?:[ \t.\-]?(?:\([0-9]{1,5}\)|[0-9]))*"
+    # at most 25 digits or bracketed groups: no phone number is longer, and a
+    # bound keeps a line of many numbers linear
+    r"(?P<p>\+[ \t]?)?(?:\([0-9]{1,5}\)|[0-9])(?:[ \t.\-]?(?:\([0-9]{1,5}\)|[0-9])){0,24}"
     r"(?![0-9]|[.,][0-9])"
 )
 _PHONE_HINT: Final = re.compile(r"[0-9](?:[ \t.()+\-]{0,3}[0-9]){6}")
@@ -650,6 +652,9 @@ def _phone_value(groups: list[tuple[str, bool]], plus: bool, dotted: bool) -> st
     return digits
 
 
+_MAX_PHONE_DIGITS: Final = 17
+
+
 def _phone(m: re.Match[str], s: str) -> _Found | None:
     """The longest run of the groups matched that makes a phone number."""
     start = m.start()
@@ -665,7 +670,11 @@ def _phone(m: re.Match[str], s: str) -> _Found | None:
     ends: list[int] = []
     dots: list[bool] = []
     previous_end = 0
+    digits = 0
     for g in _PHONE_GROUP.finditer(matched):
+        digits += len(g.group(1) or g.group())
+        if digits > _MAX_PHONE_DIGITS and groups:
+            break  # no phone number has more digits (E.164: 15, with a trunk 0 or 00)
         bracketed = g.group(1) is not None
         groups.append((g.group(1) if bracketed else g.group(), bracketed))
         ends.append(g.end())
