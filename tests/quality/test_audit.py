@@ -656,8 +656,9 @@ def test_report_counts() -> None:
 
 def test_per_thousand() -> None:
     report = sample_report()
-    # 6 findings on one channel each, and one conflict on three channels.
-    assert report.per_thousand() == pytest.approx(1000 * 8 / 5)
+    # 6 findings: overall each counts once; the conflict counts on each of
+    # its three channels in the per-channel rates.
+    assert report.per_thousand() == pytest.approx(1000 * 6 / 5)
     assert report.per_thousand("chat") == pytest.approx(1000 * 6 / 2)
     assert report.per_thousand("email") == pytest.approx(1000 * 1 / 2)
     assert report.per_thousand("sms") == pytest.approx(1000.0)
@@ -677,7 +678,7 @@ def test_to_dict_is_json() -> None:
     assert data["replies"] == 5
     assert data["findings_total"] == 6
     assert len(data["findings"]) == 6
-    assert data["per_thousand"] == pytest.approx(1600.0)
+    assert data["per_thousand"] == pytest.approx(1200.0)  # each finding once
     assert data["per_thousand_by_channel"] == {"chat": 3000.0, "email": 500.0, "sms": 1000.0}
     assert data["findings"][0] == {
         "kind": "outdated_version",
@@ -708,7 +709,7 @@ def test_describe_and_str() -> None:
         "3-5 business days + 30 days (email 1, sms 1); 14 days (chat 1) (r2, r3, r1)"
     )
     text = str(report)
-    assert text.splitlines()[0] == "replies audited   5   findings per 1,000: 1600.0"
+    assert text.splitlines()[0] == "replies audited   5   findings per 1,000: 1200.0"
     assert "  tone                           2" in text
     assert "  - " + lines[0] in text
     assert str(audit_consistency([], CATALOG)) == "replies audited   0"
@@ -872,9 +873,7 @@ def test_the_counts_add_up(listed: list[Message]) -> None:
     else:
         assert overall is not None
         assert overall >= 0
-        assert overall == pytest.approx(
-            1000 * sum(report.findings_by_channel.values()) / report.replies
-        )
+        assert overall == pytest.approx(1000 * len(report.findings) / report.replies)
     for channel in report.replies_by_channel:
         rate = report.per_thousand(channel)
         assert rate is not None

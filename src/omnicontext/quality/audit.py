@@ -293,10 +293,7 @@ class ConsistencyReport:
         without replies."""
         if channel is None:
             replies = self.replies
-            found = sum(
-                len(f.channels) if f.kind is FindingKind.CROSS_CHANNEL_CONFLICT else 1
-                for f in self.findings
-            )
+            found = len(self.findings)
         else:
             replies = self.replies_by_channel.get(channel, 0)
             found = self.findings_by_channel.get(channel, 0)

@@ -41,6 +41,7 @@ interactions.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -325,7 +326,7 @@ class RiskReport:
 class _Switches:
     """Channel switches within cases, and whether a packet followed each."""
 
-    packets: Mapping[str, list[tuple[int, str]]]
+    packets: Mapping[tuple[str, str], list[int]]
     before_us: int
     after_us: int
     private_channel: str | None
@@ -381,10 +382,10 @@ class _Switches:
     def _count(self, case_id: str, channel: str, item: InteractionBase) -> None:
         self.switches += 1
         at = _micros(item.occurred_at)
-        for when, where in self.packets.get(case_id, ()):
-            if where == channel and at - self.before_us <= when <= at + self.after_us:
-                self.with_context += 1
-                return
+        times = self.packets.get((case_id, channel), ())
+        first = bisect.bisect_left(times, at - self.before_us)
+        if first < len(times) and times[first] <= at + self.after_us:
+            self.with_context += 1
 
 
 def _micros(at: datetime) -> int:
@@ -393,6 +394,7 @@ def _micros(at: datetime) -> int:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_TICK = timedelta(microseconds=1)
 
 
 def _requests(value: object, errors: list[FieldError]) -> list[ErasureRequest]:
@@ -458,6 +460,8 @@ def risk_report(
     _aware("end", end, errors, optional=True)
     if not errors and start is not None and end is not None and end <= start:
         errors.append(FieldError("end", end, f"must be after start {start.isoformat()}"))
+    elif not errors and start is not None and end is None and start > as_of:
+        errors.append(FieldError("start", start, f"must not be after as_of {as_of.isoformat()}"))
     if catalog is not None and not isinstance(catalog, Catalog):
         errors.append(FieldError("catalog", catalog, "must be a Catalog"))
     if thresholds is not None and not isinstance(thresholds, RiskThresholds):
@@ -484,11 +488,13 @@ def risk_report(
     thresholds = RiskThresholds() if thresholds is None else thresholds
     profile = CapacityProfile.default() if capacity is None else capacity
 
+    # Nothing after as_of has happened yet: without an end, the window ends there.
+    upto = end if end is not None else as_of + _TICK
     before = timedelta(hours=1)
     packets = _packets(
         store,
         None if start is None else start - before,
-        None if end is None else end + context_window,
+        min(upto + context_window, as_of + _TICK),
         chunk_size,
     )
     channels = current_channels()
@@ -512,13 +518,14 @@ def risk_report(
     auditor = ConsistencyAuditor(catalog, rules=consistency, intents=intent_of)
     kpis = KpiAggregator(rules=kpi_rules, by=())
     seen = 0
+    unserved: Counter[str] = Counter()
     first: datetime | None = None
     last: datetime | None = None
 
     def tap() -> Iterator[InteractionBase]:
         nonlocal seen, first, last
         for item in itertools.chain.from_iterable(
-            store.interactions.scan(start, end, chunk_size=chunk_size)
+            store.interactions.scan(start, upto, chunk_size=chunk_size)
         ):
             seen += 1
             if first is None:
@@ -529,6 +536,8 @@ def risk_report(
             switches.add(item)
             if profile.serves(item.channel):
                 yield item
+            else:
+                unserved[item.channel] += 1
 
     spans = list(spans_from_interactions(tap(), profile=profile))
     silo = silo_report(store, chunk_size=chunk_size)
@@ -545,7 +554,7 @@ def risk_report(
         start=start,
         end=end,
     )
-    providers, delivery = _outbox(store, start, end, as_of, chunk_size)
+    providers, delivery = _outbox(store, start, upto, as_of, chunk_size)
 
     def indicator(
         key: str, label: str, value: float | None, unit: str, detail: str, action: str
@@ -597,7 +606,9 @@ def risk_report(
         indicator(
             "switches_without_context",
             "channel switches without a handoff packet",
-            None if switches.switches == 0 else 1 - switches.with_context / switches.switches,
+            None
+            if switches.switches == 0
+            else (switches.switches - switches.with_context) / switches.switches,
             "share",
             f"{switches.switches - switches.with_context:,} of {switches.switches:,} switches "
             f"({switches.asked_private:,} asked for in public replies) had no packet with the "
@@ -730,9 +741,17 @@ def risk_report(
             "occupancy in the hours agents worked",
             occupancy,
             "share",
-            f"{_n(len(agents), 'agent')}; busiest {busiest}"
-            if busiest
-            else "no agent work recorded",
+            (
+                f"{_n(len(agents), 'agent')}; busiest {busiest}"
+                if busiest
+                else "no agent work recorded"
+            )
+            + (
+                "; left out (not in the capacity profile): "
+                + ", ".join(f"{c} {n:,}" for c, n in sorted(unserved.items()))
+                if unserved
+                else ""
+            ),
             "add agents in the busiest hours or lower concurrency limits",
         ),
         indicator(
@@ -777,7 +796,8 @@ def risk_report(
     erasure = compliance.erasure
     states = erasure.counts
     overdue = states[ErasureState.OVERDUE] + states[ErasureState.LATE]
-    residue = len(erasure.residue_failures)
+    looked_wrongly = {v.record_id for v in violations}
+    residue = len({status.customer_id for status in erasure.residue_failures})
     kept = compliance.retention
     kept_total = None if kept is None else kept.interactions + kept.notifications
     kept_detail = (
@@ -791,9 +811,9 @@ def risk_report(
         indicator(
             "access_outside_role",
             "access outside the viewer's role",
-            float(len(violations)) if looks else None,
+            float(len(looked_wrongly)) if looks else None,
             "count",
-            f"{len(violations):,} of {looks:,} access records; "
+            f"{len(looked_wrongly):,} of {looks:,} access records; "
             + (
                 ", ".join(
                     f"{k} {v:,}"
@@ -862,20 +882,22 @@ def risk_report(
 
 def _packets(
     store: Store, lo: datetime | None, hi: datetime | None, chunk_size: int
-) -> dict[str, list[tuple[int, str]]]:
-    """Packets showing the history prepared in ``[lo, hi)``, by case: (when,
-    channel). The caller widens the report's window by the context window, so
+) -> dict[tuple[str, str], list[int]]:
+    """When packets showing the history were prepared in ``[lo, hi)``, by case
+    and channel, in order. The caller widens the report's window by the context window, so
     that a switch near either end still finds its packet."""
-    found: dict[str, list[tuple[int, str]]] = {}
+    found: dict[tuple[str, str], list[int]] = {}
     for chunk in store.access_log.scan(lo, hi, chunk_size=chunk_size):
         for record in chunk:
             if record.case_id is None or record.channel is None:
                 continue
             if not any(f == "history" or f.startswith("history") for f in record.fields_shown):
                 continue
-            found.setdefault(record.case_id, []).append(
-                (_micros(record.occurred_at), record.channel)
+            found.setdefault((record.case_id, record.channel), []).append(
+                _micros(record.occurred_at)
             )
+    for times in found.values():
+        times.sort()
     return found
 
 
