@@ -982,17 +982,51 @@ def _erasure_requests(path: str) -> list[Any]:
             where = f"--erasure-requests {path}:{number}"
             try:
                 data = json.loads(raw)
+            except ValueError as exc:
+                raise _UsageError(f"{where}: not JSON: {exc}") from None
+            if not isinstance(data, dict):
+                raise _UsageError(
+                    f"{where}: expected an object with customer_id and requested_at, "
+                    f"got {raw.strip()!r}"
+                )
+            for key in ("customer_id", "requested_at"):
+                if not isinstance(data.get(key), str):
+                    raise _UsageError(f"{where}: {key}={data.get(key)!r}: a string is required")
+            try:
                 at = datetime.fromisoformat(data["requested_at"])
+            except ValueError:
+                raise _UsageError(
+                    f"{where}: requested_at={data['requested_at']!r}: expected an ISO-8601 time"
+                ) from None
+            try:
                 requests.append(
                     ErasureRequest(
                         customer_id=data["customer_id"], requested_at=at, id=data.get("id")
                     )
                 )
-            except (ValueError, KeyError, TypeError) as exc:
-                raise _UsageError(f"{where}: {exc}") from None
             except InvalidInput as exc:
                 raise _UsageError(f"{where}: {_describe(exc.errors)}") from None
     return requests
+
+
+def _load_lines(
+    store: Store, lines: Iterable[tuple[int, Any]], rejected: list[tuple[int, InvalidInput]]
+) -> None:
+    """Append each valid line; a line repeating an earlier id with other
+    content is rejected like an invalid one, with its line number."""
+    from omnicontext.errors import ConflictError
+
+    for number, item in lines:
+        if isinstance(item, InvalidInput):
+            rejected.append((number, item))
+            continue
+        try:
+            store.interactions.append(item)
+        except ConflictError:
+            reason = "repeats the id of an earlier line with other content"
+            rejected.append(
+                (number, InvalidInput("interaction", [FieldError("id", item.id, reason)]))
+            )
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -1048,9 +1082,7 @@ def _audit(args: argparse.Namespace) -> int:
                 store.interactions.append_many(read_twcs(source))
             else:
                 with _open_input(source, "SOURCE") as handle:
-                    store.interactions.append_many(
-                        _valid_lines(read_jsonl(handle, channels=channels), rejected)
-                    )
+                    _load_lines(store, read_jsonl(handle, channels=channels), rejected)
             report = run(store)
     except InvalidInput as exc:
         raise _UsageError(str(exc)) from None

@@ -719,3 +719,13 @@ def test_the_canonical_text_is_always_its_own_rendering(
     )
     assert catalog.render("refund-window", channel) == text
     assert rendering_problems(text, text, disclosures=disclosures) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("forbidden", "no way"), ("disclosures", "terms apply"), ("disclosures", [1])],
+)
+def test_an_answer_built_directly_refuses_one_string_for_a_list(field: str, value: Any) -> None:
+    # A string is a sequence of letters: it used to forbid "n", "o", " "...
+    with pytest.raises(InvalidInput, match=f"{field}="):
+        Answer(id="a", intent="i", version=1, text="x", **{field: value})

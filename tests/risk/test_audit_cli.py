@@ -510,3 +510,41 @@ def test_a_catalog_with_bad_content_names_its_file(
     catalog.write_text('[[answers]]\nid = "x"\nintent = "i"\ntext = ""\n', encoding="utf-8")
     assert main(["audit", str(source), "--catalog", str(catalog)]) == EXIT_USAGE
     assert f"--catalog {catalog}:" in capsys.readouterr().err
+
+
+def test_a_repeated_id_with_other_content_is_a_rejected_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = f.message("m1", case_id="k1", body="Hello.")
+    again = f.message("m1", case_id="k1", body="Something else.")
+    source = tmp_path / "h.jsonl"
+    source.write_text(f"{first.to_json()}\n{again.to_json()}\n", encoding="utf-8")
+    assert main(["audit", str(source), "--as-of", AS_OF]) == EXIT_REJECTED
+    captured = capsys.readouterr()
+    assert f"{source}:2: id='m1': repeats the id of an earlier line" in captured.err
+    assert "Traceback" not in captured.err
+    assert "1 interaction," in captured.out
+
+
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [
+        (
+            '{"requested_at": "2026-01-01T00:00:00+00:00"}',
+            "customer_id=None: a string is required",
+        ),
+        ('["cus_1"]', "expected an object with customer_id and requested_at"),
+        ('{"customer_id": "cus_1", "requested_at": "soon"}', "requested_at='soon'"),
+        ("{", "not JSON"),
+    ],
+)
+def test_erasure_request_errors_name_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, needle: str
+) -> None:
+    source = tmp_path / "h.jsonl"
+    source.write_text(f.message("m1", case_id="k1").to_json() + "\n", encoding="utf-8")
+    requests = tmp_path / "er.jsonl"
+    requests.write_text(line + "\n", encoding="utf-8")
+    argv = ["audit", str(source), "--as-of", AS_OF, "--erasure-requests", str(requests)]
+    assert main(argv) == EXIT_USAGE
+    assert needle in capsys.readouterr().err

@@ -172,6 +172,19 @@ class Answer:
     """The facts of the canonical text, as ``(kind, value)`` pairs."""
 
     def __attrs_post_init__(self) -> None:
+        errors: list[FieldError] = []
+        for name in ("disclosures", "forbidden"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple | list) or not all(isinstance(p, str) for p in value):
+                errors.append(FieldError(name, value, "must be a list of phrases"))
+            else:
+                object.__setattr__(self, name, tuple(value))
+        if not isinstance(self.renderings, Mapping):
+            errors.append(FieldError("renderings", self.renderings, "must map channels to texts"))
+        if not isinstance(self.text, str):
+            errors.append(FieldError("text", self.text, "must be a text"))
+        if errors:
+            raise InvalidInput("answer", errors)
         object.__setattr__(self, "facts", fact_set(self.text))
 
     @property

@@ -65,7 +65,7 @@ _SMALL = 5
 """Up to this many answers (ids), every word nominates candidates."""
 _DIGITS = 12
 """Scores are rounded to this many decimals: the same text scores exactly 1."""
-_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 50_000
 
 
 def tokens(text: str) -> tuple[str, ...]:
@@ -108,7 +108,8 @@ class AnswerIndex:
 
     ``threshold`` is the cosine similarity from which a reply matches (between
     0 and 1, exclusive of 0). Results for a text already seen are remembered
-    (up to 200,000 distinct texts), since support replies repeat.
+    (up to 50,000 distinct texts, then forgotten all at once: a few tens of
+    MB at most), since support replies repeat.
     """
 
     def __init__(self, catalog: Catalog, *, threshold: float = DEFAULT_THRESHOLD) -> None:
@@ -160,7 +161,7 @@ class AnswerIndex:
                     postings.setdefault(term, []).append(doc_index)
         self._postings = postings
         self._answers = {(a.id, a.version): a for a in catalog.answers}
-        self._cache: dict[tuple[str, ...], Match | None] = {}
+        self._cache: dict[str, Match | None] = {}
 
     def _weigh(self, toks: Iterable[str]) -> dict[str, float]:
         counts = Counter(toks)
@@ -175,13 +176,15 @@ class AnswerIndex:
         toks = tokens(text)
         if not toks:
             return None
-        cached = self._cache.get(toks, _MISSING)
+        # The words decide the pairs that follow them: the words are the key.
+        key = " ".join(toks[: (len(toks) + 1) // 2])
+        cached = self._cache.get(key, _MISSING)
         if cached is not _MISSING:
             return cached  # type: ignore[return-value]
         result = self._score(toks)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
-        self._cache[toks] = result
+        self._cache[key] = result
         return result
 
     def _score(self, toks: tuple[str, ...]) -> Match | None:

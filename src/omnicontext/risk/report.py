@@ -27,8 +27,10 @@ compliance
 
 The interactions are read once (every consumer is fed from the same scan),
 the silo indicators in a second scan, then the access log and the outbox once
-each; memory grows with cases, agents' work spans and findings, not with
-interactions.
+each. Memory holds per case its channel and intent, the agents' work spans,
+the ids of the replies audited (a repeated one is ignored), the findings, and
+the times of the packets that showed the history: not the interactions
+themselves.
 
 >>> from datetime import datetime, timezone
 >>> from omnicontext.storage import MemoryStore
@@ -443,8 +445,9 @@ def risk_report(
 
     ``as_of`` is when the report is made: erasure deadlines, retention
     periods and late notifications are judged then; it is never taken from
-    the clock. ``start`` / ``end`` limit the interactions, access records and
-    notifications read (``start <= t < end``); the silo indicators describe the
+    the clock, and nothing after it is read. ``start`` / ``end`` limit the
+    interactions, access records and notifications read (``start <= t <
+    end``; without ``end``, up to ``as_of``); the silo indicators describe the
     whole store as it is. ``catalog`` enables the answer checks of the
     consistency audit (without one, tone, forbidden phrases of nobody, and
     cross-channel figures by case intent are still checked). A channel switch
