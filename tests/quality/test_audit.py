@@ -934,15 +934,14 @@ def scale_replies(size: int, count: int, start: int = 0) -> list[Message]:
 
 
 def test_scale_candidate_scorings_stay_linear(monkeypatch: pytest.MonkeyPatch) -> None:
-    scored: list[int] = []
+    scorings: list[int] = []
     real = AnswerIndex._score
 
     def counting(self: AnswerIndex, toks: tuple[str, ...]) -> Match | None:
-        candidates: set[int] = set()
-        for term in toks:
-            candidates.update(self._postings.get(term, ()))
-        scored.append(len(candidates))
-        return real(self, toks)
+        before = self._scored
+        found = real(self, toks)
+        scorings.append(self._scored - before)
+        return found
 
     monkeypatch.setattr(AnswerIndex, "_score", counting)
     catalog = scale_catalog(300)
@@ -952,15 +951,15 @@ def test_scale_candidate_scorings_stay_linear(monkeypatch: pytest.MonkeyPatch) -
     report = auditor.report()
     assert report.replies == 20_000
     assert report.matched == {"words": 20_000}
-    # One scoring per distinct text (300 answers x 10 names), never per reply,
-    # and a few candidates each, not the 300 answers.
-    assert len(scored) == 3_000
-    assert max(scored) <= 3
-    assert sum(scored) <= 3 * len(scored)
+    # One search per distinct text (300 answers x 10 names), never per reply,
+    # and a few texts scored in full each, not the 300 answers.
+    assert len(scorings) == 3_000
+    assert max(scorings) <= 3
+    assert sum(scorings) <= 3 * len(scorings)
     # The same texts again, under new ids: nothing is scored.
-    before = len(scored)
+    before = len(scorings)
     auditor.extend(scale_replies(300, 5_000, start=20_000))
-    assert len(scored) == before
+    assert len(scorings) == before
     assert auditor.report().replies == 25_000
 
 
@@ -972,11 +971,10 @@ def test_scale_the_catalog_size_does_not_change_the_candidates(
     current: list[int] = []
 
     def counting(self: AnswerIndex, toks: tuple[str, ...]) -> Match | None:
-        candidates: set[int] = set()
-        for term in toks:
-            candidates.update(self._postings.get(term, ()))
-        current.append(len(candidates))
-        return real(self, toks)
+        before = self._scored
+        found = real(self, toks)
+        current.append(self._scored - before)
+        return found
 
     monkeypatch.setattr(AnswerIndex, "_score", counting)
     for size in (50, 300):

@@ -9,13 +9,12 @@ are dropped: figures are compared separately, as facts, so a reply quoting an
 old figure still matches the answer it was written from.
 
 A reply *matches* an answer when its best score reaches the threshold
-(``0.55`` by default; see the quality guide for how it was chosen). Only
-answers sharing at least one of the reply's rarer words are scored, so the
-cost of a reply grows with its length and the handful of answers it shares
-words with, not with the size of the catalog. A word is rare when few answers
-use it (the versions and renderings of one answer count once), and every
-text is also found through its own rarest words, so that an answer made only
-of words common in the catalog is still found.
+(``0.55`` by default; see the quality guide for how it was chosen). The
+search is exact and does not score the whole catalog: a text can reach the
+threshold only if it shares one of the reply's rarest terms that together
+carry more than ``1 - threshold²`` of the reply's squared weight, so only
+those texts are candidates, and a candidate is dropped as soon as the rest of
+the reply could not lift it to the threshold.
 
 >>> from omnicontext.quality import Catalog
 >>> catalog = Catalog.from_dict({"answers": [
@@ -55,14 +54,6 @@ her here his how i if in into is it its just me my of on or our ours she so than
 them then there these they this those to too us was we were what when where which who will with
 would you your yours i'm i'd i'll you're you'll we're we'll we've it's let's that's"""
 _STOP = frozenset(_STOP_WORDS.split())
-_CANDIDATE_SHARE = 0.2
-"""Words found in more than this share of the answers (ids) nominate no
-candidates (they still count in the score), except as one of a text's
-:data:`_OWN_RAREST` rarest words."""
-_OWN_RAREST = 3
-"""How many of its rarest words each text is always found through."""
-_SMALL = 5
-"""Up to this many answers (ids), every word nominates candidates."""
 _DIGITS = 12
 """Scores are rounded to this many decimals: the same text scores exactly 1."""
 _CACHE_LIMIT = 50_000
@@ -137,31 +128,22 @@ class AnswerIndex:
         n = len(texts)
         self._idf = {term: math.log((n + 1) / (count + 1)) + 1.0 for term, count in df.items()}
         self._unknown_idf = math.log(n + 1) + 1.0
-        # Rarity for candidates counts answers, not texts: an answer's versions
-        # and renderings repeat its words, which must not make them common.
-        users: dict[str, set[str]] = {}
-        for answer, toks in texts:
-            for term in toks:
-                users.setdefault(term, set()).add(answer.id)
-        id_df = {term: len(ids) for term, ids in users.items()}
-        answer_count = len({answer.id for answer, _ in texts})
-        common = max(1, int(answer_count * _CANDIDATE_SHARE))
         self._docs: list[_Doc] = []
-        postings: dict[str, list[int]] = {}
+        postings: dict[str, list[tuple[int, float]]] = {}
         for answer, toks in texts:
             weights = self._weigh(toks)
             norm = math.sqrt(sum(w * w for w in weights.values()))
             if norm == 0:
                 continue
+            unit = {term: w / norm for term, w in weights.items()}
             doc_index = len(self._docs)
-            self._docs.append(_Doc(answer, weights, norm))
-            rarest = set(sorted(weights, key=lambda t: (id_df[t], t))[:_OWN_RAREST])
-            for term in weights:
-                if answer_count <= _SMALL or id_df[term] <= common or term in rarest:
-                    postings.setdefault(term, []).append(doc_index)
+            self._docs.append(_Doc(answer, unit, 1.0))
+            for term, w in unit.items():
+                postings.setdefault(term, []).append((doc_index, w))
         self._postings = postings
         self._answers = {(a.id, a.version): a for a in catalog.answers}
         self._cache: dict[str, Match | None] = {}
+        self._scored = 0  # texts scored in full: what the search saves is seen here
 
     def _weigh(self, toks: Iterable[str]) -> dict[str, float]:
         counts = Counter(toks)
@@ -188,18 +170,44 @@ class AnswerIndex:
         return result
 
     def _score(self, toks: tuple[str, ...]) -> Match | None:
+        """Every text scoring at least the threshold, found exactly without
+        scoring the others: a text that shares none of the reply's rarest
+        terms covering more than ``1 - threshold**2`` of its squared weight
+        cannot reach the threshold (Cauchy-Schwarz), so only texts sharing one
+        of those are candidates; a candidate is dropped as soon as what is
+        left of the reply could not lift it to the threshold."""
         weights = self._weigh(toks)
-        candidates: set[int] = set()
-        for term in weights:
-            candidates.update(self._postings.get(term, ()))
-        if not candidates:
-            return None
         norm = math.sqrt(sum(w * w for w in weights.values()))
+        postings = self._postings
+        order = sorted(weights, key=lambda t: (len(postings.get(t, ())), t))
+        limit = self.threshold * self.threshold - 1e-12
+        remaining = 1.0
+        acc: dict[int, float] = {}
+        rest = 0
+        for rest, term in enumerate(order):  # noqa: B007 - ``rest`` is used after the loop
+            if remaining < limit:
+                break
+            r = weights[term] / norm
+            for doc_index, w in postings.get(term, ()):
+                acc[doc_index] = acc.get(doc_index, 0.0) + r * w
+            remaining -= r * r
+        else:
+            rest = len(order)
+        if not acc:
+            return None
+        suffix = [(term, weights[term] / norm) for term in order[rest:]]
+        reach = math.sqrt(max(remaining, 0.0))
+        floor = self.threshold - 1e-9
         best: dict[tuple[str, int], float] = {}
-        for doc_index in candidates:
-            doc = self._docs[doc_index]
-            dot = sum(w * doc.weights.get(term, 0.0) for term, w in weights.items())
-            score = round(dot / (norm * doc.norm), _DIGITS)
+        docs = self._docs
+        for doc_index, partial in acc.items():
+            if partial + reach < floor:
+                continue  # even every remaining term could not lift it
+            self._scored += 1
+            doc = docs[doc_index]
+            dw = doc.weights
+            dot = partial + sum(r * dw.get(term, 0.0) for term, r in suffix)
+            score = round(dot, _DIGITS)
             key = (doc.answer.id, doc.answer.version)
             if score > best.get(key, -1.0):
                 best[key] = score
