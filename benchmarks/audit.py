@@ -53,10 +53,10 @@ from a second run of 1-3 under ``tracemalloc``, two such runs at a time, their
 wall time not shown (tracemalloc slows the audit down several times).
 For the list, the heap is traced from after the list is read, so the figure
 is the audit's own. ``--heap small`` (the default) traces at sizes up to
-100,000 only, ``--heap all`` at every size (at 1,000,000 that adds well over
-an hour), ``--heap none`` never. Then the ratios 1,000,000 / 100,000 of wall
-time (linear: about 10x, quadratic: about 100x) and of the time per reply
-(linear: about 1x).
+100,000 only, ``--heap all`` at every size (at 1,000,000 that adds about 13
+minutes on two cores, past the 10-minute budget), ``--heap none`` never.
+Then the ratios 1,000,000 / 100,000 of wall time (linear: about 10x,
+quadratic: about 100x) and of the time per reply (linear: about 1x).
 
 Last, ``AnswerIndex.match`` latency per reply: p50, p95 and p99 over 10,000
 distinct replies (distinct words, so the index's cache never answers) on a
@@ -523,15 +523,16 @@ class Generator:
 
     # cases
 
-    def cases(self) -> Iterator[tuple[Any, list[Any], Counter[str]]]:
-        """Endless cases: (case document or ``None``, interactions, tallies)."""
+    def cases(self) -> Iterator[tuple[Any, list[Any], dict[str, list[str]]]]:
+        """Endless cases: (case document, interactions, what each interaction
+        is, by id)."""
         from omnicontext.model import Call, Case, Message, StatusChange, Survey
 
         rng = self.rng
         number = 0
         span = 365 * 86400
         while True:
-            tally: Counter[str] = Counter()
+            marks: dict[str, list[str]] = {}
             case_id = f"case_{number:08d}"
             number += 1
             customer = f"cus_{self.customer_rng.randrange(self.customers):07d}"
@@ -570,7 +571,7 @@ class Generator:
                             status=rng.choice(("solved", "solved", "solved", "pending")),
                         )
                     )
-                    tally["status"] += 1
+                    marks.setdefault(ident, []).append("status")
                     continue
                 roll = rng.random()
                 if channel == "phone" and (k == 0 or roll < 0.5):
@@ -588,7 +589,7 @@ class Generator:
                             else answered + timedelta(seconds=rng.randrange(60, 1200)),
                         )
                     )
-                    tally["call"] += 1
+                    marks.setdefault(ident, []).append("call")
                 elif k == 0 or roll < 0.42:
                     items.append(
                         Message(
@@ -598,20 +599,20 @@ class Generator:
                             body=self.customer_text(),
                         )
                     )
-                    tally["inbound"] += 1
+                    marks.setdefault(ident, []).append("inbound")
                 elif roll < 0.975:
                     extra: dict[str, Any] = {}
                     if rng.random() < QUOTE_SHARE:
                         body, used, how = self.quoted_reply(answer, channel, name, agent)
-                        tally[f"quoted: {how}"] += 1
+                        marks.setdefault(ident, []).append(f"quoted: {how}")
                         if rng.random() < NAMED_SHARE:
                             extra["answer_id"] = used.id
                             if rng.random() < NAMED_VERSION_SHARE:
                                 extra["answer_version"] = used.version
-                            tally["quoted: named"] += 1
+                            marks.setdefault(ident, []).append("quoted: named")
                     else:
                         body = self.free_reply(name, agent)
-                        tally["free text"] += 1
+                        marks.setdefault(ident, []).append("free text")
                     items.append(
                         Message(
                             **common,
@@ -622,10 +623,10 @@ class Generator:
                             **extra,
                         )
                     )
-                    tally["reply"] += 1
+                    marks.setdefault(ident, []).append("reply")
                 else:
                     items.append(Survey(**common, actor="customer", csat=rng.randrange(1, 6)))
-                    tally["survey"] += 1
+                    marks.setdefault(ident, []).append("survey")
             doc = Case(
                 id=case_id,
                 customer_id=customer,
@@ -633,7 +634,7 @@ class Generator:
                 intent=intent,
                 created_at=items[0].occurred_at,
             )
-            yield doc, items, tally
+            yield doc, items, marks
 
 
 def build_store(path: Path, size: int, seed: int, catalog: Any) -> dict[str, Any]:
@@ -660,7 +661,7 @@ def build_store(path: Path, size: int, seed: int, catalog: Any) -> dict[str, Any
                 store.cases.save(doc)
         batch, docs = [], []
 
-    for doc, items, counts in generator.cases():
+    for doc, items, marks in generator.cases():
         if written + len(items) > size:
             items = items[: size - written]
             if not items:
@@ -669,7 +670,8 @@ def build_store(path: Path, size: int, seed: int, catalog: Any) -> dict[str, Any
         docs.append(doc)
         written += len(items)
         cases += 1
-        tally.update(counts)
+        for item in items:
+            tally.update(marks.get(item.id, ()))
         customers.add(doc.customer_id)
         if doc.intent is not None:
             intents[doc.id] = doc.intent

@@ -52,6 +52,7 @@ from typing import Any
 
 import attrs
 
+from omnicontext._gc import collector_paused
 from omnicontext.errors import FieldError, InvalidInput, NotFound
 from omnicontext.handoff import AccessPolicy, asks_to_go_private
 from omnicontext.identity import SiloReport, silo_report
@@ -542,7 +543,8 @@ def risk_report(
             else:
                 unserved[item.channel] += 1
 
-    spans = list(spans_from_interactions(tap(), profile=profile))
+    with collector_paused():  # millions of small acyclic records: nothing to collect
+        spans = list(spans_from_interactions(tap(), profile=profile))
     silo = silo_report(store, chunk_size=chunk_size)
     split = _split_customers(store)
     audit = auditor.report()
