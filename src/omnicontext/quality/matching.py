@@ -90,7 +90,6 @@ class Match:
 class _Doc:
     answer: Answer
     weights: dict[str, float]
-    norm: float
 
 
 class AnswerIndex:
@@ -137,7 +136,7 @@ class AnswerIndex:
                 continue
             unit = {term: w / norm for term, w in weights.items()}
             doc_index = len(self._docs)
-            self._docs.append(_Doc(answer, unit, 1.0))
+            self._docs.append(_Doc(answer, unit))
             for term, w in unit.items():
                 postings.setdefault(term, []).append((doc_index, w))
         self._postings = postings
@@ -183,19 +182,16 @@ class AnswerIndex:
         limit = self.threshold * self.threshold - 1e-12
         remaining = 1.0
         acc: dict[int, float] = {}
-        rest = 0
-        for rest, term in enumerate(order):  # noqa: B007 - ``rest`` is used after the loop
-            if remaining < limit:
-                break
-            r = weights[term] / norm
-            for doc_index, w in postings.get(term, ()):
+        prefix = 0  # the rarest terms, until the rest could not reach the threshold
+        while prefix < len(order) and remaining >= limit:
+            r = weights[order[prefix]] / norm
+            for doc_index, w in postings.get(order[prefix], ()):
                 acc[doc_index] = acc.get(doc_index, 0.0) + r * w
             remaining -= r * r
-        else:
-            rest = len(order)
+            prefix += 1
         if not acc:
             return None
-        suffix = [(term, weights[term] / norm) for term in order[rest:]]
+        suffix = [(term, weights[term] / norm) for term in order[prefix:]]
         reach = math.sqrt(max(remaining, 0.0))
         floor = self.threshold - 1e-9
         best: dict[tuple[str, int], float] = {}

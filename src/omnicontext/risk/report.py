@@ -509,15 +509,12 @@ def risk_report(
         public=frozenset(name for name in channels if channels[name].is_public),
         private_channel="social_private" if "social_private" in channels else None,
     )
-    case_intents: dict[str, str | None] = {}
 
-    def intent_of(case_id: str) -> str | None:
-        if case_id not in case_intents:
-            try:
-                case_intents[case_id] = store.cases.get(case_id).intent
-            except NotFound:
-                case_intents[case_id] = None
-        return case_intents[case_id]
+    def intent_of(case_id: str) -> str | None:  # the auditor asks once per case
+        try:
+            return store.cases.get(case_id).intent
+        except NotFound:
+            return None
 
     auditor = ConsistencyAuditor(catalog, rules=consistency, intents=intent_of)
     kpis = KpiAggregator(rules=kpi_rules, by=())
