@@ -384,7 +384,7 @@ class ConsistencyAuditor:
             folded.setdefault(normalize_phrase(phrase), phrase)
         self._forbidden = [(phrase, norm) for norm, phrase in folded.items()]
         self._forbidden_folded = frozenset(folded)
-        self._answer_forbidden: dict[str, list[tuple[str, str]]] = {}
+        self._folds: dict[str, str] = {}  # an answer's phrases, folded once
         self._intents: Callable[[str], str | None]
         if intents is None:
             self._intents = lambda _case: None
@@ -476,6 +476,12 @@ class ConsistencyAuditor:
                 slot = per_value.setdefault(frozenset(values), {})
                 slot.setdefault(reply.channel, _Values()).add(reply, self._rules.samples)
 
+    def _fold(self, phrase: str) -> str:
+        folded = self._folds.get(phrase)
+        if folded is None:
+            folded = self._folds[phrase] = normalize_phrase(phrase)
+        return folded
+
     def _intent_of(self, case_id: str | None) -> str | None:
         if case_id is None:
             return None
@@ -534,19 +540,16 @@ class ConsistencyAuditor:
         assert catalog is not None
         current = catalog.current(answer.id)
         if answer.version < current.version:
-            old = _by_kind(answer.facts)
-            new = _by_kind(current.facts)
+            old = answer.figures
+            new = current.figures
             given = [
                 f"{k} {v}"
                 for k in sorted(stated)
                 for v in sorted(stated[k])
-                if v in old.get(k, set())
+                if v in old.get(k, ())
             ]
             changed = [
-                f"{k} {v}"
-                for k in sorted(new)
-                for v in sorted(new[k])
-                if v not in old.get(k, set())
+                f"{k} {v}" for k in sorted(new) for v in sorted(new[k]) if v not in old.get(k, ())
             ]
             evidence = (
                 f"gives {', '.join(given)} of version {answer.version}"
@@ -566,7 +569,7 @@ class ConsistencyAuditor:
                 rule=how,
             )
             return
-        expected = _by_kind(answer.facts)
+        expected = answer.figures
         for kind in sorted(stated):
             if kind in expected and stated[kind] != expected[kind]:
                 wrong = sorted(stated[kind] - expected[kind])
@@ -582,7 +585,7 @@ class ConsistencyAuditor:
                     rule=how,
                 )
         for disclosure in answer.disclosures:
-            if normalize_phrase(disclosure) not in folded:
+            if self._fold(disclosure) not in folded:
                 self._finding(
                     reply,
                     FindingKind.MISSING_DISCLOSURE,
@@ -591,11 +594,11 @@ class ConsistencyAuditor:
                     intent=answer.intent,
                     rule=how,
                 )
-        done = set(self._forbidden_folded)  # the catalog's phrases: already checked
+        done: set[str] = set()
         for phrase in answer.forbidden:
-            norm = normalize_phrase(phrase)
-            if norm in done:
-                continue
+            norm = self._fold(phrase)
+            if norm in self._forbidden_folded or norm in done:
+                continue  # the catalog's phrases are checked on every reply
             done.add(norm)
             if norm in folded:
                 self._finding(
@@ -666,13 +669,6 @@ class ConsistencyAuditor:
         )
 
 
-def _by_kind(facts: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for kind, value in facts:
-        out.setdefault(kind, set()).add(value)
-    return out
-
-
 _SHOWN_SETS = 5
 """A cross-channel conflict lists its most given sets of values; the rest are
 counted."""
@@ -693,7 +689,7 @@ def _agreeing(answer: Answer, stated: Mapping[str, set[str]]) -> int:
 
 
 def _contradicting(answer: Answer, stated: Mapping[str, set[str]]) -> int:
-    own = _by_kind(answer.facts)
+    own = answer.figures
     return sum(1 for kind, values in stated.items() if kind in own and values - own[kind])
 
 

@@ -170,6 +170,8 @@ class Answer:
     title: str = ""
     facts: frozenset[tuple[str, str]] = attrs.field(init=False, eq=False, repr=False)
     """The facts of the canonical text, as ``(kind, value)`` pairs."""
+    figures: Mapping[str, frozenset[str]] = attrs.field(init=False, eq=False, repr=False)
+    """The same facts by kind: ``{"duration": {"30 days"}}``."""
 
     def __attrs_post_init__(self) -> None:
         errors: list[FieldError] = []
@@ -185,7 +187,12 @@ class Answer:
             errors.append(FieldError("text", self.text, "must be a text"))
         if errors:
             raise InvalidInput("answer", errors)
-        object.__setattr__(self, "facts", fact_set(self.text))
+        facts = fact_set(self.text)
+        object.__setattr__(self, "facts", facts)
+        by_kind: dict[str, set[str]] = {}
+        for kind, value in facts:
+            by_kind.setdefault(kind, set()).add(value)
+        object.__setattr__(self, "figures", {k: frozenset(v) for k, v in by_kind.items()})
 
     @property
     def key(self) -> str:
