@@ -499,6 +499,11 @@ def test_a_custom_channel_reaches_the_catalog(
     args = ["audit", str(source), "--channel", "wechat", "--catalog", str(catalog)]
     assert main([*args, "--as-of", "2026-02-01T00:00:00+00:00"]) == EXIT_OK
     assert "INCONSISTENT MESSAGING" in capsys.readouterr().out
+    # The reply on the custom channel is its rendering there, matched word for word.
+    assert main([*args, "--as-of", "2026-02-01T00:00:00+00:00", "--format", "json"]) == EXIT_OK
+    consistency = json.loads(capsys.readouterr().out)["consistency"]
+    assert consistency["replies_by_channel"] == {"wechat": 1}
+    assert consistency["matched"] == {"words": 1}
 
 
 def test_a_catalog_with_bad_content_names_its_file(
